@@ -1,0 +1,284 @@
+"""Composition root: build the gateway from a Config and run it.
+
+Every component runs as a task of one TaskGroup under a supervisor: a worker
+that fails is logged with its name and restarted after a pause, so one bad
+batch does not take the gateway down; ``CancelledError`` always propagates.
+
+Start-up order: open the store (migrations), queue again any part left in
+flight by a crash (at-least-once, counted), create the admin account on first
+start, start connectors, start the workers, and only then accept HTTP traffic.
+
+Shutdown order (SIGTERM/SIGINT, see ``cli.py``): stop accepting, stop claiming
+new work, wait for result writes in flight, apply receipts already received,
+give callbacks a moment to flush, close connectors, close the store.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import os
+from collections.abc import Awaitable, Callable
+from functools import partial
+from pathlib import Path
+
+from aiohttp import web
+
+from heliograph.callbacks import HttpCallbackSender
+from heliograph.config import Config, ConfigError
+from heliograph.connectors.loopback import LoopbackConnector, LoopbackSettings
+from heliograph.domain.ids import ConnectorId
+from heliograph.domain.messages import MessageState
+from heliograph.domain.retry import Backoff
+from heliograph.domain.routing import Route
+from heliograph.domain.submission import SubmitLimits
+from heliograph.servers.http.app import build_app
+from heliograph.servers.http.context import HttpServices
+from heliograph.services.accounts import AccountService, NewAccount
+from heliograph.services.callbacks import CallbackService
+from heliograph.services.dispatch import Dispatcher
+from heliograph.services.messages import MessageService
+from heliograph.services.metrics import Metrics
+from heliograph.services.ports import CallbackSender, Clock, Connector, SystemClock
+from heliograph.services.receipts import ReceiptService
+from heliograph.services.scheduler import Scheduler
+from heliograph.services.submit import SubmitService
+from heliograph.store.base import Changes, Store
+from heliograph.store.sqlite import SqliteStore
+
+log = logging.getLogger("heliograph.app")
+
+ADMIN_CREDENTIALS_FILE = "admin-credentials.json"
+
+
+def open_store(cfg: Config) -> Store:
+    """The store named by ``store.url``. Raises: ConfigError for an unsupported one."""
+    url = cfg.store_url
+    if url == "memory://":
+        return SqliteStore(":memory:")
+    if url.startswith("sqlite://"):
+        path = url.removeprefix("sqlite://").removeprefix("/")
+        if url.startswith("sqlite:////"):
+            path = "/" + path.lstrip("/")
+        Path(path).parent.mkdir(parents=True, exist_ok=True)
+        return SqliteStore(path, synchronous=cfg.store.synchronous.upper())
+    raise ConfigError("store.url", f"{url.split(':', 1)[0]} is not supported in this version")
+
+
+def _connector(cfg: Config, index: int, clock: Clock) -> Connector:
+    c = cfg.connectors[index]
+    settings = LoopbackSettings(
+        receipt_delay_s=c.receipt_delay_s,
+        delivery_ratio=c.delivery_ratio,
+        failure_state=MessageState(c.failure_state),
+        failure_error=c.failure_error,
+        temporary_failure_ratio=c.temporary_failure_ratio,
+        permanent_failure_ratio=c.permanent_failure_ratio,
+    )
+    return LoopbackConnector(ConnectorId(c.name), settings, clock)
+
+
+def _write_private_json(path: Path, data: dict[str, str]) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w") as f:
+        json.dump(data, f, indent=2)
+    return path
+
+
+class Gateway:
+    def __init__(
+        self,
+        cfg: Config,
+        *,
+        clock: Clock | None = None,
+        store: Store | None = None,
+        callback_sender: CallbackSender | None = None,
+    ) -> None:
+        self.cfg = cfg
+        self.clock = clock or SystemClock()
+        self.store = store or open_store(cfg)
+        self.metrics = Metrics()
+        self.connectors: dict[ConnectorId, Connector] = {
+            ConnectorId(c.name): _connector(cfg, i, self.clock)
+            for i, c in enumerate(cfg.connectors)
+        }
+        routes = [
+            Route(connectors=(ConnectorId(c.name),), prefixes=c.prefixes) for c in cfg.connectors
+        ]
+        d = cfg.dispatch
+        self.sender = callback_sender or HttpCallbackSender(
+            timeout_s=cfg.callbacks.timeout_s, concurrency=cfg.callbacks.concurrency
+        )
+        self.callbacks = CallbackService(
+            self.store,
+            self.sender,
+            self.clock,
+            self.metrics,
+            backoff=Backoff(base_s=cfg.callbacks.backoff_base_s, max_s=cfg.callbacks.backoff_max_s),
+            max_age_s=cfg.callbacks.max_age_s,
+        )
+        self.dispatcher = Dispatcher(
+            self.store,
+            self.connectors,
+            routes,
+            self.clock,
+            self.metrics,
+            backoff=Backoff(
+                base_s=d.backoff_base_s, max_s=d.backoff_max_s, max_attempts=d.max_attempts
+            ),
+            batch_size=d.batch_size,
+            on_changes=self._changed,
+        )
+        self.receipts = ReceiptService(
+            self.store, self.clock, self.metrics, on_changes=self._changed
+        )
+        self.scheduler = Scheduler(
+            self.store,
+            self.clock,
+            self.metrics,
+            on_released=self.dispatcher.wake,
+            on_changes=self._changed,
+        )
+        self.accounts = AccountService(self.store, self.clock)
+        self.submit = SubmitService(
+            self.store,
+            self.clock,
+            self.metrics,
+            SubmitLimits(
+                max_recipients=d.max_recipients,
+                max_parts=d.max_parts,
+                default_validity_s=d.default_validity_s,
+            ),
+            on_accepted=self.dispatcher.wake,
+        )
+        self.messages = MessageService(self.store, self.clock)
+        self.http_port: int | None = None
+        self.ready = asyncio.Event()
+        self._runner: web.AppRunner | None = None
+
+    def _changed(self, changes: Changes) -> None:
+        if changes.callbacks:
+            self.callbacks.wake()
+
+    async def refresh_gauges(self) -> None:
+        depth = await self.store.queue_depth()
+        for state in ("scheduled", "queued", "sending", "callbacks"):
+            self.metrics.queue_depth.labels(state).set(getattr(depth, state))
+        for cid, connector in self.connectors.items():
+            self.metrics.window_in_use.labels(cid).set(connector.window_in_use)
+
+    async def open(self) -> None:
+        await self.store.open()
+        recovered = await self.store.recover_inflight(self.clock.now())
+        if recovered.resent:
+            self.metrics.parts_resent.inc(recovered.resent)
+            log.warning(
+                "%d parts were in flight when the gateway stopped; queued again (they may "
+                "reach the handset twice)",
+                recovered.resent,
+            )
+        if not await self.store.list_accounts():
+            await self._create_admin()
+
+    async def _create_admin(self) -> None:
+        new = await self.accounts.create("admin")
+        path = _write_private_json(Path(self.cfg.data_dir) / ADMIN_CREDENTIALS_FILE, new.as_json())
+        log.warning(
+            "first start: created account 'admin'; its API key is %s (all its credentials are "
+            "in %s; they are not shown again)",
+            new.api_key,
+            path,
+        )
+
+    async def create_account(self, name: str, callback_url: str | None = None) -> NewAccount:
+        return await self.accounts.create(name, callback_url=callback_url)
+
+    def http_services(self) -> HttpServices:
+        return HttpServices(
+            accounts=self.accounts,
+            submit=self.submit,
+            messages=self.messages,
+            connectors=self.connectors,
+            metrics=self.metrics,
+            refresh_gauges=self.refresh_gauges,
+        )
+
+    async def _start_http(self) -> None:
+        app = build_app(self.http_services(), max_body_bytes=self.cfg.http.max_body_bytes)
+        self._runner = web.AppRunner(app, access_log=None, handle_signals=False)
+        await self._runner.setup()
+        site = web.TCPSite(self._runner, self.cfg.http.host, self.cfg.http.port, backlog=1024)
+        await site.start()
+        server = site._server
+        assert server is not None
+        self.http_port = server.sockets[0].getsockname()[1]  # type: ignore[attr-defined]
+        log.info("HTTP API listening on http://%s:%d", self.cfg.http.host, self.http_port)
+
+    async def run(self, stop: asyncio.Event) -> None:
+        """Open, serve until ``stop`` is set, then shut down in order."""
+        await self.open()
+        try:
+            for name in ("smpp", "smtp"):
+                if getattr(self.cfg, name).enabled:
+                    log.warning(
+                        "%s listener: not supported in this version; not started", name.upper()
+                    )
+            async with asyncio.TaskGroup() as tg:
+                for connector in self.connectors.values():
+                    await connector.start()
+                    tg.create_task(
+                        self._supervise(
+                            f"inbound-{connector.id}", partial(self.receipts.consume, connector)
+                        )
+                    )
+                workers = [
+                    tg.create_task(self._supervise("receipts", self.receipts.run)),
+                    tg.create_task(self._supervise("callbacks", self.callbacks.run)),
+                    tg.create_task(self._supervise("scheduler", self.scheduler.run)),
+                ]
+                dispatch = tg.create_task(self._supervise("dispatch", self.dispatcher.run))
+                await self._start_http()
+                self.ready.set()
+                await stop.wait()
+                log.info("shutting down")
+                await self._shutdown(dispatch, workers)
+                for task in tg._tasks:  # inbound consumers end when connectors close
+                    task.cancel()
+        finally:
+            await self.sender.aclose()
+            await self.store.close()
+            log.info("stopped")
+
+    async def _shutdown(
+        self, dispatch: asyncio.Task[None], workers: list[asyncio.Task[None]]
+    ) -> None:
+        if self._runner is not None:
+            await self._runner.cleanup()
+        dispatch.cancel()
+        await asyncio.wait([dispatch])
+        await self.dispatcher.drain()
+        await self.receipts.flush()
+        try:
+            await asyncio.wait_for(self.callbacks.deliver_once(), 5.0)
+        except Exception:
+            log.warning("callbacks not flushed at shutdown; they stay in the outbox")
+        for task in workers:
+            task.cancel()
+        await asyncio.wait(workers)
+        for connector in self.connectors.values():
+            await connector.aclose()
+
+    async def _supervise(self, name: str, work: Callable[[], Awaitable[None]]) -> None:
+        delay = 0.5
+        while True:
+            try:
+                await work()
+                return
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                log.exception("%s failed; restarting in %.1f s", name, delay)
+                await asyncio.sleep(delay)
+                delay = min(delay * 2, 30.0)

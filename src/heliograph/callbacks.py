@@ -1,0 +1,42 @@
+"""The HTTP client that delivers callbacks to clients (aiohttp, one keep-alive pool).
+
+Transport problems and non-2xx answers come back as a short error text for the
+callback service to retry on; nothing here raises for a client's failure.
+"""
+
+from __future__ import annotations
+
+import asyncio
+
+import aiohttp
+
+
+class HttpCallbackSender:
+    def __init__(self, *, timeout_s: float = 10.0, concurrency: int = 100) -> None:
+        self._timeout = aiohttp.ClientTimeout(total=timeout_s)
+        self._concurrency = concurrency
+        self._session: aiohttp.ClientSession | None = None
+
+    def _client(self) -> aiohttp.ClientSession:
+        if self._session is None:
+            connector = aiohttp.TCPConnector(limit=self._concurrency, limit_per_host=50)
+            self._session = aiohttp.ClientSession(
+                connector=connector, timeout=self._timeout, headers={"User-Agent": "Heliograph"}
+            )
+        return self._session
+
+    async def post(self, url: str, body: bytes, headers: dict[str, str]) -> str | None:
+        try:
+            async with self._client().post(url, data=body, headers=headers) as resp:
+                await resp.read()
+                if 200 <= resp.status < 300:
+                    return None
+                return f"HTTP {resp.status}"
+        except (aiohttp.ClientError, TimeoutError, OSError, ValueError) as exc:
+            return f"{type(exc).__name__}: {exc}"[:300]
+
+    async def aclose(self) -> None:
+        if self._session is not None:
+            await self._session.close()
+            self._session = None
+            await asyncio.sleep(0)

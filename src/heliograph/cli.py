@@ -1,0 +1,286 @@
+"""The ``heliograph`` command line.
+
+Local commands read the configuration and open the store themselves (serve,
+migrate, accounts, config show). Commands that talk to a running gateway
+(send, status) take ``--url`` and ``--api-key``, or ``HELIOGRAPH_URL`` and
+``HELIOGRAPH_API_KEY``. Invalid configuration exits with status 2 after one
+line naming the key; nothing is started.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import csv
+import json
+import logging
+import os
+import signal
+import sys
+import urllib.error
+import urllib.request
+from collections.abc import Awaitable, Callable, Coroutine
+from pathlib import Path
+from typing import Annotated, Any, TypeVar
+
+import typer
+from rich.console import Console
+from rich.progress import Progress
+from rich.table import Table
+
+from heliograph import __version__
+from heliograph.config import Config, ConfigError, as_dict, load
+
+T = TypeVar("T")
+
+app = typer.Typer(help="Heliograph SMS gateway.", no_args_is_help=True, add_completion=False)
+accounts_app = typer.Typer(help="Manage accounts.", no_args_is_help=True)
+config_app = typer.Typer(help="Inspect the configuration.", no_args_is_help=True)
+app.add_typer(accounts_app, name="accounts")
+app.add_typer(config_app, name="config")
+
+console = Console()
+err = Console(stderr=True)
+
+ConfigOpt = Annotated[
+    Path | None, typer.Option("--config", "-c", help="TOML file (default: ./heliograph.toml)")
+]
+UrlOpt = Annotated[str, typer.Option("--url", envvar="HELIOGRAPH_URL", help="Gateway base URL")]
+KeyOpt = Annotated[
+    str, typer.Option("--api-key", envvar="HELIOGRAPH_API_KEY", help="API key of the account")
+]
+
+
+def _config(path: Path | None) -> Config:
+    try:
+        return load(str(path) if path else None)
+    except ConfigError as exc:
+        err.print(f"[red]configuration error[/red] {exc}")
+        raise typer.Exit(2) from None
+
+
+def _run(coro: Coroutine[Any, Any, T]) -> T:
+    try:
+        import uvloop
+    except ImportError:  # pragma: no cover
+        return asyncio.run(coro)
+    return uvloop.run(coro)
+
+
+def _setup_logging(level: str) -> None:
+    logging.basicConfig(
+        level=level.upper(),
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+        stream=sys.stderr,
+    )
+
+
+@app.command()
+def version() -> None:
+    """Print the version."""
+    console.print(__version__)
+
+
+@app.command()
+def serve(config: ConfigOpt = None) -> None:
+    """Run the gateway until SIGTERM or Ctrl-C (a second signal exits at once)."""
+    from heliograph.app import Gateway
+
+    cfg = _config(config)
+    _setup_logging(cfg.log_level)
+    try:
+        gateway = Gateway(cfg)
+    except ConfigError as exc:
+        err.print(f"[red]configuration error[/red] {exc}")
+        raise typer.Exit(2) from None
+
+    async def main() -> None:
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+
+        def on_signal() -> None:
+            if stop.is_set():
+                os._exit(130)
+            stop.set()
+
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            loop.add_signal_handler(sig, on_signal)
+        await gateway.run(stop)
+
+    _run(main())
+
+
+@app.command()
+def migrate(config: ConfigOpt = None) -> None:
+    """Create or upgrade the database schema."""
+    from heliograph.app import open_store
+
+    cfg = _config(config)
+
+    async def main() -> None:
+        store = open_store(cfg)
+        await store.open()
+        await store.close()
+
+    _run(main())
+    console.print(f"schema up to date: {cfg.store_url}")
+
+
+def _with_gateway(cfg: Config, work: Callable[[Any], Awaitable[T]]) -> T:
+    from heliograph.app import Gateway
+
+    async def main() -> T:
+        gateway = Gateway(cfg)
+        await gateway.store.open()
+        try:
+            return await work(gateway)
+        finally:
+            await gateway.store.close()
+
+    return _run(main())
+
+
+@accounts_app.command("create")
+def accounts_create(
+    name: str,
+    as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object")] = False,
+    callback_url: Annotated[
+        str | None, typer.Option(help="Default callback URL for status events")
+    ] = None,
+    config: ConfigOpt = None,
+) -> None:
+    """Create an account and print, once, every credential it can use."""
+    from heliograph.domain.rejections import Rejected
+
+    cfg = _config(config)
+    try:
+        new = _with_gateway(cfg, lambda gw: gw.create_account(name, callback_url))
+    except Rejected as exc:
+        err.print(f"[red]error[/red] {exc.detail}")
+        raise typer.Exit(1) from None
+    data = new.as_json()
+    if as_json:
+        print(json.dumps(data))
+        return
+    table = Table(title=f"Account {name} (credentials are shown only this once)")
+    table.add_column("credential")
+    table.add_column("value")
+    for key, value in data.items():
+        table.add_row(key, value)
+    console.print(table)
+
+
+@accounts_app.command("list")
+def accounts_list(config: ConfigOpt = None) -> None:
+    """List accounts."""
+    cfg = _config(config)
+    accounts = _with_gateway(cfg, lambda gw: gw.store.list_accounts())
+    table = Table()
+    for col in ("name", "id", "callback_url", "disabled"):
+        table.add_column(col)
+    for a in accounts:
+        table.add_row(a.name, a.id, a.callback_url or "", "yes" if a.disabled else "no")
+    console.print(table)
+
+
+@config_app.command("show")
+def config_show(config: ConfigOpt = None) -> None:
+    """Print the effective configuration (file + environment + defaults) as JSON."""
+    cfg = _config(config)
+    print(json.dumps(as_dict(cfg), indent=2))
+
+
+def _call(url: str, api_key: str, method: str, path: str, body: Any = None) -> tuple[int, Any]:
+    data = json.dumps(body).encode() if body is not None else None
+    req = urllib.request.Request(
+        url.rstrip("/") + path,
+        data=data,
+        method=method,
+        headers={"Authorization": f"Bearer {api_key}", "Content-Type": "application/json"},
+    )
+    try:
+        with urllib.request.urlopen(req, timeout=60) as resp:
+            return resp.status, json.loads(resp.read() or b"null")
+    except urllib.error.HTTPError as exc:
+        return exc.code, json.loads(exc.read() or b"null")
+    except urllib.error.URLError as exc:
+        err.print(f"[red]cannot reach {url}[/red]: {exc.reason}")
+        raise typer.Exit(1) from None
+
+
+def _need_key(api_key: str) -> None:
+    if not api_key:
+        err.print("[red]give --api-key or set HELIOGRAPH_API_KEY[/red]")
+        raise typer.Exit(2)
+
+
+def _send_csv(url: str, api_key: str, path: Path) -> None:
+    with path.open(newline="", encoding="utf-8") as f:
+        rows = [r for r in csv.DictReader(f)]
+    if rows and not {"to", "text"} <= set(rows[0]):
+        err.print("[red]the CSV needs the columns to,text (and optionally from)[/red]")
+        raise typer.Exit(2)
+    groups: dict[tuple[str, str | None], list[str]] = {}
+    for row in rows:
+        groups.setdefault((row["text"], row.get("from") or None), []).append(row["to"])
+    accepted = rejected = 0
+    with Progress(console=err) as progress:
+        task = progress.add_task("sending", total=len(rows))
+        for (text, sender), numbers in groups.items():
+            for start in range(0, len(numbers), 1000):
+                chunk = numbers[start : start + 1000]
+                body: dict[str, Any] = {"to": chunk, "text": text}
+                if sender:
+                    body["from"] = sender
+                status, answer = _call(url, api_key, "POST", "/v1/messages", body)
+                if status == 202:
+                    accepted += answer["accepted"]
+                    rejected += answer["rejected"]
+                else:
+                    rejected += len(chunk)
+                    err.print(f"[red]{len(chunk)} refused[/red]: {answer['error']['message']}")
+                progress.advance(task, len(chunk))
+    console.print(f"accepted: {accepted}  rejected: {rejected}")
+    if rejected:
+        raise typer.Exit(1)
+
+
+@app.command()
+def send(
+    to: Annotated[list[str] | None, typer.Option("--to", help="Recipient (repeatable)")] = None,
+    text: Annotated[str | None, typer.Option("--text", help="Message text")] = None,
+    sender: Annotated[str | None, typer.Option("--from", help="Sender id")] = None,
+    csv_file: Annotated[
+        Path | None, typer.Option("--csv", help="CSV with columns to,text[,from]")
+    ] = None,
+    url: UrlOpt = "http://127.0.0.1:8080",
+    api_key: KeyOpt = "",
+) -> None:
+    """Send a message (or a CSV of messages) through a running gateway."""
+    _need_key(api_key)
+    if csv_file is not None:
+        _send_csv(url, api_key, csv_file)
+        return
+    if not to or text is None:
+        err.print("[red]give --to and --text, or --csv FILE[/red]")
+        raise typer.Exit(2)
+    body: dict[str, Any] = {"to": to, "text": text}
+    if sender:
+        body["from"] = sender
+    status, answer = _call(url, api_key, "POST", "/v1/messages", body)
+    print(json.dumps(answer, indent=2))
+    if status != 202 or answer.get("rejected"):
+        raise typer.Exit(1)
+
+
+@app.command()
+def status(message_id: str, url: UrlOpt = "http://127.0.0.1:8080", api_key: KeyOpt = "") -> None:
+    """Show a message's status, parts and timestamps."""
+    _need_key(api_key)
+    code, answer = _call(url, api_key, "GET", f"/v1/messages/{message_id}")
+    print(json.dumps(answer, indent=2))
+    if code != 200:
+        raise typer.Exit(1)
+
+
+def main() -> None:
+    app()

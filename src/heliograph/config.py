@@ -1,0 +1,268 @@
+"""Configuration: one TOML file plus ``HELIOGRAPH_*`` environment overrides.
+
+Static infrastructure only (listeners, store, connectors, limits); accounts and
+other business data live in the database. The file is read with ``tomllib``
+into frozen dataclasses and validated once, by ``load()``; any problem raises
+``ConfigError`` naming the key (``http.port: must be an integer from 1 to
+65535``) and ``heliograph serve`` exits with status 2 before starting anything.
+
+Environment overrides: ``HELIOGRAPH_DATA_DIR``, ``HELIOGRAPH_LOG_LEVEL`` and,
+for every scalar key of a section, ``HELIOGRAPH_<SECTION>_<KEY>`` (for example
+``HELIOGRAPH_HTTP_PORT``, ``HELIOGRAPH_STORE_URL``). Nothing here is read at
+import time.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, get_type_hints
+
+DEFAULT_FILE = "heliograph.toml"
+
+
+class ConfigError(Exception):
+    def __init__(self, key: str, reason: str) -> None:
+        super().__init__(f"{key}: {reason}")
+        self.key = key
+        self.reason = reason
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class HttpConfig:
+    host: str = "127.0.0.1"
+    port: int = 8080
+    max_body_bytes: int = 4 * 1024 * 1024
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class SmppConfig:
+    enabled: bool = True
+    host: str = "127.0.0.1"
+    port: int = 2775
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class SmtpConfig:
+    enabled: bool = True
+    host: str = "127.0.0.1"
+    port: int = 2525
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class StoreConfig:
+    url: str = ""  # default: sqlite:///<data_dir>/heliograph.sqlite3
+    synchronous: str = "full"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class DispatchConfig:
+    batch_size: int = 500
+    max_attempts: int = 10
+    backoff_base_s: float = 2.0
+    backoff_max_s: float = 600.0
+    default_validity_s: int = 2 * 86400
+    max_recipients: int = 10_000
+    max_parts: int = 255
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class CallbacksConfig:
+    timeout_s: float = 10.0
+    max_age_s: float = 86400.0
+    concurrency: int = 100
+    backoff_base_s: float = 5.0
+    backoff_max_s: float = 3600.0
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ConnectorConfig:
+    name: str
+    type: str = "loopback"
+    prefixes: tuple[str, ...] = ()
+    receipt_delay_s: float = 0.5
+    delivery_ratio: float = 1.0
+    failure_state: str = "undeliverable"
+    failure_error: str = "001"
+    temporary_failure_ratio: float = 0.0
+    permanent_failure_ratio: float = 0.0
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Config:
+    data_dir: str = "./data"
+    log_level: str = "info"
+    http: HttpConfig = field(default_factory=HttpConfig)
+    smpp: SmppConfig = field(default_factory=SmppConfig)
+    smtp: SmtpConfig = field(default_factory=SmtpConfig)
+    store: StoreConfig = field(default_factory=StoreConfig)
+    dispatch: DispatchConfig = field(default_factory=DispatchConfig)
+    callbacks: CallbacksConfig = field(default_factory=CallbacksConfig)
+    connectors: tuple[ConnectorConfig, ...] = (ConnectorConfig(name="loopback"),)
+
+    @property
+    def store_url(self) -> str:
+        return self.store.url or f"sqlite:///{Path(self.data_dir) / 'heliograph.sqlite3'}"
+
+
+_SECTIONS = ("http", "smpp", "smtp", "store", "dispatch", "callbacks")
+_LOG_LEVELS = ("debug", "info", "warning", "error")
+_FAILURE_STATES = ("undeliverable", "expired", "rejected", "failed")
+
+
+def _coerce(key: str, kind: Any, value: Any) -> Any:
+    if kind is bool:
+        if isinstance(value, bool):
+            return value
+        if isinstance(value, str) and value.lower() in (
+            "1",
+            "true",
+            "yes",
+            "on",
+            "0",
+            "false",
+            "no",
+            "off",
+        ):
+            return value.lower() in ("1", "true", "yes", "on")
+        raise ConfigError(key, "must be true or false")
+    if kind is int:
+        if isinstance(value, str):
+            try:
+                return int(value)
+            except ValueError:
+                raise ConfigError(key, f"must be an integer, not {value!r}") from None
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise ConfigError(key, f"must be an integer, not {value!r}")
+        return value
+    if kind is float:
+        if isinstance(value, str):
+            try:
+                return float(value)
+            except ValueError:
+                raise ConfigError(key, f"must be a number, not {value!r}") from None
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            raise ConfigError(key, f"must be a number, not {value!r}")
+        return float(value)
+    if kind is str:
+        if not isinstance(value, str):
+            raise ConfigError(key, f"must be a string, not {value!r}")
+        return value
+    if kind == tuple[str, ...]:
+        if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+            raise ConfigError(key, "must be a list of strings")
+        return tuple(value)
+    raise ConfigError(key, f"unsupported type {kind}")  # pragma: no cover
+
+
+def _build(cls: type[Any], data: Mapping[str, Any], prefix: str) -> Any:
+    hints = get_type_hints(cls)
+    names = {f.name for f in dataclasses.fields(cls)}
+    for key in data:
+        if key not in names:
+            raise ConfigError(f"{prefix}{key}", f"unknown key (known: {', '.join(sorted(names))})")
+    return cls(**{k: _coerce(f"{prefix}{k}", hints[k], v) for k, v in data.items()})
+
+
+def _env_overrides(raw: dict[str, Any], env: Mapping[str, str]) -> None:
+    for top in ("data_dir", "log_level"):
+        value = env.get(f"HELIOGRAPH_{top.upper()}")
+        if value is not None:
+            raw[top] = value
+    for section in _SECTIONS:
+        cls = get_type_hints(Config)[section]
+        for f in dataclasses.fields(cls):
+            value = env.get(f"HELIOGRAPH_{section.upper()}_{f.name.upper()}")
+            if value is not None:
+                raw.setdefault(section, {})[f.name] = value
+
+
+def _check_port(key: str, port: int) -> None:
+    if not 0 <= port <= 65535:
+        raise ConfigError(key, "must be an integer from 0 to 65535 (0 picks a free port)")
+
+
+def _validate(cfg: Config) -> None:
+    for name in ("http", "smpp", "smtp"):
+        _check_port(f"{name}.port", getattr(cfg, name).port)
+    if cfg.log_level not in _LOG_LEVELS:
+        raise ConfigError("log_level", f"must be one of {', '.join(_LOG_LEVELS)}")
+    url = cfg.store_url
+    if not (url.startswith("sqlite://") or url == "memory://" or url.startswith("postgresql://")):
+        raise ConfigError("store.url", "must be sqlite:///PATH, postgresql://... or memory://")
+    if cfg.store.synchronous.lower() not in ("full", "normal", "extra"):
+        raise ConfigError("store.synchronous", "must be full, normal or extra")
+    if cfg.dispatch.batch_size < 1 or cfg.dispatch.max_attempts < 1:
+        raise ConfigError("dispatch", "batch_size and max_attempts must be at least 1")
+    if not cfg.connectors:
+        raise ConfigError("connectors", "configure at least one connector")
+    seen: set[str] = set()
+    for i, c in enumerate(cfg.connectors):
+        key = f"connectors[{i}]"
+        if c.name in seen:
+            raise ConfigError(f"{key}.name", f"duplicate connector name {c.name!r}")
+        seen.add(c.name)
+        if c.type != "loopback":
+            raise ConfigError(
+                f"{key}.type", f"{c.type!r} is not supported in this version (supported: loopback)"
+            )
+        if c.failure_state not in _FAILURE_STATES:
+            states = ", ".join(_FAILURE_STATES)
+            raise ConfigError(f"{key}.failure_state", f"must be one of {states}")
+        for ratio in ("delivery_ratio", "temporary_failure_ratio", "permanent_failure_ratio"):
+            if not 0.0 <= getattr(c, ratio) <= 1.0:
+                raise ConfigError(f"{key}.{ratio}", "must be between 0 and 1")
+
+
+def load(path: str | None = None, env: Mapping[str, str] | None = None) -> Config:
+    """Read the file (``path``, else ./heliograph.toml if present) and the environment.
+
+    Raises: ConfigError.
+    """
+    env = os.environ if env is None else env
+    raw: dict[str, Any] = {}
+    file = Path(path) if path else Path(DEFAULT_FILE)
+    if path or file.exists():
+        try:
+            raw = tomllib.loads(file.read_text(encoding="utf-8"))
+        except FileNotFoundError:
+            raise ConfigError("--config", f"no such file: {file}") from None
+        except tomllib.TOMLDecodeError as exc:
+            raise ConfigError(str(file), f"not valid TOML: {exc}") from None
+    _env_overrides(raw, env)
+    known = {"data_dir", "log_level", "connectors", *_SECTIONS}
+    for key in raw:
+        if key not in known:
+            raise ConfigError(key, f"unknown section or key (known: {', '.join(sorted(known))})")
+    kwargs: dict[str, Any] = {}
+    for top in ("data_dir", "log_level"):
+        if top in raw:
+            kwargs[top] = _coerce(top, str, raw[top])
+    for section in _SECTIONS:
+        if section in raw:
+            if not isinstance(raw[section], dict):
+                raise ConfigError(section, "must be a table")
+            kwargs[section] = _build(get_type_hints(Config)[section], raw[section], f"{section}.")
+    if "connectors" in raw:
+        items = raw["connectors"]
+        if not isinstance(items, list) or not all(isinstance(i, dict) for i in items):
+            raise ConfigError("connectors", "must be an array of tables ([[connectors]])")
+        for i, item in enumerate(items):
+            if "name" not in item:
+                raise ConfigError(f"connectors[{i}].name", "is required")
+        kwargs["connectors"] = tuple(
+            _build(ConnectorConfig, item, f"connectors[{i}].") for i, item in enumerate(items)
+        )
+    cfg = Config(**kwargs)
+    _validate(cfg)
+    return cfg
+
+
+def as_dict(cfg: Config) -> dict[str, Any]:
+    out = dataclasses.asdict(cfg)
+    out["store"]["url"] = cfg.store_url
+    return out

@@ -1,0 +1,136 @@
+"""The loopback connector: a simulated SMSC inside the gateway.
+
+It accepts parts with an upstream id of its own and, ``receipt_delay_s``
+later, issues a receipt for each, as a real SMSC would after the handset
+answered. Ratios make every lifecycle state reachable without a network:
+``delivery_ratio`` of parts are delivered, the rest end in
+``failure_state`` (undeliverable, expired or rejected) with ``failure_error``;
+``temporary_failure_ratio`` and ``permanent_failure_ratio`` of submits are
+refused outright. It is the default connector, the engine of test mode, and
+the upstream of the benchmarks.
+
+Receipts wait in a deque ordered by due time; one timer task releases all that
+are due in one batch, so a thousand parts cost one wake-up, not a thousand.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import random
+from collections import deque
+from collections.abc import AsyncIterator, Sequence
+from dataclasses import dataclass
+
+from heliograph.domain.ids import ConnectorId, UpstreamId
+from heliograph.domain.messages import MessageState
+from heliograph.domain.outcomes import (
+    Accepted,
+    PermanentFailure,
+    Receipt,
+    SubmitOutcome,
+    TemporaryFailure,
+)
+from heliograph.services.ports import Clock, Inbound, OutboundPart
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class LoopbackSettings:
+    receipt_delay_s: float = 0.5
+    delivery_ratio: float = 1.0
+    failure_state: MessageState = MessageState.UNDELIVERABLE
+    failure_error: str = "001"
+    temporary_failure_ratio: float = 0.0
+    permanent_failure_ratio: float = 0.0
+    receipts: bool = True
+    seed: int | None = None
+
+
+class LoopbackConnector:
+    def __init__(self, cid: ConnectorId, settings: LoopbackSettings, clock: Clock) -> None:
+        self.id = cid
+        self._settings = settings
+        self._clock = clock
+        self._random = random.Random(settings.seed)
+        self._counter = itertools.count(1)
+        self._prefix = f"{self._random.getrandbits(32):08x}"
+        self._due: deque[tuple[float, Receipt]] = deque()
+        self._queue: asyncio.Queue[Sequence[Inbound] | None] = asyncio.Queue()
+        self._added = asyncio.Event()
+        self._timer: asyncio.Task[None] | None = None
+        self._closed = False
+        self.submitted = 0
+
+    def is_ready(self) -> bool:
+        return not self._closed
+
+    @property
+    def window_in_use(self) -> int:
+        return 0
+
+    async def start(self) -> None:
+        if self._timer is None:
+            self._timer = asyncio.create_task(self._release(), name=f"loopback-{self.id}")
+
+    async def submit_batch(self, parts: Sequence[OutboundPart]) -> list[SubmitOutcome]:
+        s = self._settings
+        now = self._clock.now()
+        outcomes: list[SubmitOutcome] = []
+        rand = self._random.random
+        for _ in parts:
+            if s.temporary_failure_ratio and rand() < s.temporary_failure_ratio:
+                outcomes.append(TemporaryFailure(reason="loopback: simulated throttling"))
+                continue
+            if s.permanent_failure_ratio and rand() < s.permanent_failure_ratio:
+                outcomes.append(PermanentFailure(reason="loopback: simulated rejection"))
+                continue
+            upstream_id = UpstreamId(f"{self._prefix}{next(self._counter):012x}")
+            outcomes.append(Accepted(upstream_id=upstream_id))
+            if s.receipts:
+                delivered = s.delivery_ratio >= 1.0 or rand() < s.delivery_ratio
+                self._due.append(
+                    (
+                        now + s.receipt_delay_s,
+                        Receipt(
+                            connector=self.id,
+                            upstream_id=upstream_id,
+                            state=MessageState.DELIVERED if delivered else s.failure_state,
+                            error=None if delivered else s.failure_error,
+                            at=now + s.receipt_delay_s,
+                        ),
+                    )
+                )
+        self.submitted += len(parts)
+        self._added.set()
+        return outcomes
+
+    async def _release(self) -> None:
+        while True:
+            if not self._due:
+                self._added.clear()
+                await self._added.wait()
+                continue
+            wait = self._due[0][0] - self._clock.now()
+            if wait > 0:
+                await asyncio.sleep(wait)
+            now = self._clock.now()
+            batch: list[Inbound] = []
+            while self._due and self._due[0][0] <= now:
+                batch.append(self._due.popleft()[1])
+            if batch:
+                self._queue.put_nowait(batch)
+
+    async def inbound(self) -> AsyncIterator[Sequence[Inbound]]:
+        while True:
+            batch = await self._queue.get()
+            if batch is None:
+                return
+            yield batch
+
+    async def aclose(self) -> None:
+        self._closed = True
+        if self._timer is not None:
+            self._timer.cancel()
+            await asyncio.wait([self._timer])
+            self._timer = None
+        self._queue.put_nowait(None)

@@ -1,0 +1,160 @@
+"""plan_submission(): turn a neutral submit request into messages to persist.
+
+Every edge (REST, the vendor dialects, SMPP, e-mail) builds a ``SubmitRequest``
+and the submit service hands it here. Problems with the request as a whole
+(no text, too many recipients, a schedule in the far future) raise
+``Rejected``; a bad recipient in a batch gets its own error in its
+``RecipientPlan`` while the others are accepted.
+
+The text is not split into bytes here: the number of parts is counted with the
+same code that later builds them (``wire.gsm.parts``), so the count a client is
+told is the count sent. Identifiers and ``now`` come in as arguments.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from zlib import crc32
+
+from heliograph.domain.addresses import normalize_msisdn, normalize_sender
+from heliograph.domain.ids import AccountId, MessageId
+from heliograph.domain.messages import MessageState, NewMessage, transition
+from heliograph.domain.rejections import Rejected, RejectReason
+from heliograph.wire.errors import EncodeError, UnencodableCharacter
+from heliograph.wire.gsm.parts import count_parts
+
+ENCODINGS = ("auto", "gsm7", "latin1", "ucs2")
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class SubmitLimits:
+    max_recipients: int = 10_000
+    max_parts: int = 255
+    max_schedule_ahead_s: float = 366 * 86400.0
+    default_validity_s: int = 2 * 86400
+    max_validity_s: int = 30 * 86400
+    min_validity_s: int = 60
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class SubmitRequest:
+    account_id: AccountId
+    to: tuple[str, ...]
+    text: str
+    sender: str | None = None
+    callback_url: str | None = None
+    reference: str | None = None
+    schedule_at: float | None = None
+    validity_s: int | None = None
+    priority: int = 0
+    encoding: str = "auto"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class RecipientPlan:
+    to: str
+    message: NewMessage | None
+    error: Rejected | None
+
+
+def _check_request(req: SubmitRequest, now: float, limits: SubmitLimits) -> None:
+    if not req.to:
+        raise Rejected(RejectReason.INVALID_REQUEST, "no recipient given", field="to")
+    if len(req.to) > limits.max_recipients:
+        raise Rejected(
+            RejectReason.TOO_MANY_RECIPIENTS,
+            f"{len(req.to)} recipients, at most {limits.max_recipients} per request",
+            field="to",
+        )
+    if req.text == "":
+        raise Rejected(RejectReason.INVALID_TEXT, "text is empty", field="text")
+    if req.encoding not in ENCODINGS:
+        raise Rejected(
+            RejectReason.INVALID_REQUEST,
+            f"encoding must be one of {', '.join(ENCODINGS)}",
+            field="encoding",
+        )
+    if not 0 <= req.priority <= 3:
+        raise Rejected(RejectReason.INVALID_REQUEST, "priority must be 0 to 3", field="priority")
+    if req.schedule_at is not None and req.schedule_at > now + limits.max_schedule_ahead_s:
+        raise Rejected(
+            RejectReason.INVALID_SCHEDULE,
+            f"schedule_at is more than {limits.max_schedule_ahead_s / 86400:.0f} days ahead",
+            field="schedule_at",
+        )
+    if req.validity_s is not None and not (
+        limits.min_validity_s <= req.validity_s <= limits.max_validity_s
+    ):
+        raise Rejected(
+            RejectReason.INVALID_VALIDITY,
+            f"validity_s must be between {limits.min_validity_s} and {limits.max_validity_s}",
+            field="validity_s",
+        )
+
+
+def count_text_parts(text: str, encoding: str, max_parts: int) -> tuple[str, int]:
+    """(encoding chosen, parts). Raises: Rejected(INVALID_TEXT | MESSAGE_TOO_LONG)."""
+    try:
+        chosen, parts = count_parts(text, encoding=encoding)  # type: ignore[arg-type]
+    except UnencodableCharacter as exc:
+        raise Rejected(RejectReason.INVALID_TEXT, str(exc), field="text") from exc
+    except EncodeError as exc:
+        raise Rejected(RejectReason.MESSAGE_TOO_LONG, str(exc), field="text") from exc
+    if parts > max_parts:
+        raise Rejected(
+            RejectReason.MESSAGE_TOO_LONG,
+            f"text needs {parts} parts, at most {max_parts} allowed",
+            field="text",
+        )
+    return chosen, parts
+
+
+_DATA_CODING = {"gsm7": 0x00, "latin1": 0x03, "ucs2": 0x08, "binary": 0x04}
+
+
+def plan_submission(
+    req: SubmitRequest,
+    *,
+    now: float,
+    ids: Iterator[MessageId],
+    limits: SubmitLimits,
+    default_callback_url: str | None = None,
+) -> list[RecipientPlan]:
+    """Plan one message per recipient. Raises: Rejected for the request as a whole."""
+    _check_request(req, now, limits)
+    encoding, parts = count_text_parts(req.text, req.encoding, limits.max_parts)
+    sender = normalize_sender(req.sender) if req.sender is not None else None
+    due_at = max(now, req.schedule_at) if req.schedule_at is not None else now
+    state = transition(
+        MessageState.ACCEPTED, MessageState.SCHEDULED if due_at > now else MessageState.QUEUED
+    )
+    validity = req.validity_s if req.validity_s is not None else limits.default_validity_s
+    plans: list[RecipientPlan] = []
+    for raw in req.to:
+        try:
+            to = normalize_msisdn(raw)
+        except Rejected as exc:
+            plans.append(RecipientPlan(to=raw, message=None, error=exc))
+            continue
+        message_id = next(ids)
+        message = NewMessage(
+            id=message_id,
+            account_id=req.account_id,
+            to=to,
+            sender=sender,
+            text=req.text,
+            encoding=encoding,
+            data_coding=_DATA_CODING[encoding],
+            parts=parts,
+            concat_ref=crc32(message_id.encode()) & 0xFF,
+            state=state,
+            reference=req.reference,
+            callback_url=req.callback_url or default_callback_url,
+            priority=req.priority,
+            created_at=now,
+            due_at=due_at,
+            expires_at=due_at + validity,
+        )
+        plans.append(RecipientPlan(to=raw, message=message, error=None))
+    return plans

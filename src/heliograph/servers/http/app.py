@@ -1,0 +1,63 @@
+"""The HTTP application: REST API v1, OpenAPI document and docs page, metrics.
+
+One error middleware renders every refusal as ``{"error": {"code", "message",
+"field"}}``: domain rejections through ``statuses.HTTP_STATUS`` (one total
+table), ``ApiError`` as it says, aiohttp's own HTTP errors (404 route, 405,
+413 body too large) with their status, and anything unexpected as a 500 that
+is logged with the request line.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from aiohttp import web
+from aiohttp.typedefs import Handler
+
+from heliograph.domain.rejections import Rejected
+from heliograph.servers.http import openapi, rest
+from heliograph.servers.http.context import SERVICES, ApiError, HttpServices, json_response
+from heliograph.servers.http.schemas import ErrorBody, ErrorDetail
+from heliograph.servers.http.statuses import HTTP_STATUS
+
+log = logging.getLogger("heliograph.http")
+
+_HTTP_CODES = {
+    400: "bad_request",
+    404: "not_found",
+    405: "method_not_allowed",
+    413: "body_too_large",
+    415: "unsupported_media_type",
+}
+
+
+def _error(status: int, code: str, message: str, field: str | None = None) -> web.Response:
+    return json_response(
+        ErrorBody(error=ErrorDetail(code=code, message=message, field=field)), status
+    )
+
+
+@web.middleware
+async def errors(request: web.Request, handler: Handler) -> web.StreamResponse:
+    try:
+        return await handler(request)
+    except Rejected as exc:
+        return _error(HTTP_STATUS[exc.reason], exc.reason.value, exc.detail, exc.field)
+    except ApiError as exc:
+        return _error(exc.status, exc.code, exc.message, exc.field)
+    except web.HTTPException as exc:
+        if exc.status < 400:
+            raise
+        code = _HTTP_CODES.get(exc.status, f"http_{exc.status}")
+        return _error(exc.status, code, exc.reason if exc.text is None else exc.text)
+    except Exception:
+        log.exception("unexpected error on %s %s", request.method, request.path)
+        return _error(500, "internal_error", "the gateway failed to handle this request")
+
+
+def build_app(services: HttpServices, *, max_body_bytes: int = 4 * 1024 * 1024) -> web.Application:
+    app = web.Application(middlewares=[errors], client_max_size=max_body_bytes)
+    app[SERVICES] = services
+    rest.add_routes(app)
+    openapi.add_routes(app)
+    return app

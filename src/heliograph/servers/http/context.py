@@ -1,0 +1,47 @@
+"""What HTTP handlers get from the composition root, and the HTTP-only error type."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import msgspec
+from aiohttp import web
+
+from heliograph.domain.ids import ConnectorId
+from heliograph.services.accounts import AccountService
+from heliograph.services.messages import MessageService
+from heliograph.services.metrics import Metrics
+from heliograph.services.ports import Connector
+from heliograph.services.submit import SubmitService
+
+_encode = msgspec.json.Encoder().encode
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class HttpServices:
+    accounts: AccountService
+    submit: SubmitService
+    messages: MessageService
+    connectors: Mapping[ConnectorId, Connector]
+    metrics: Metrics
+    refresh_gauges: Callable[[], Awaitable[None]]
+
+
+SERVICES = web.AppKey("services", HttpServices)
+
+
+class ApiError(Exception):
+    """An HTTP-level refusal that is not a domain rejection (415, 413, malformed JSON...)."""
+
+    def __init__(self, status: int, code: str, message: str, field: str | None = None) -> None:
+        super().__init__(message)
+        self.status = status
+        self.code = code
+        self.message = message
+        self.field = field
+
+
+def json_response(value: Any, status: int = 200) -> web.Response:
+    return web.Response(status=status, body=_encode(value), content_type="application/json")

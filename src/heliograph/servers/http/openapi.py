@@ -1,0 +1,201 @@
+"""The OpenAPI 3.1 document of REST API v1, generated from the msgspec schemas,
+and a self-contained HTML page that renders it for people (no CDN needed).
+"""
+
+from __future__ import annotations
+
+import html
+import json
+from functools import cache
+from typing import Any
+
+import msgspec
+from aiohttp import web
+
+from heliograph import __version__
+from heliograph.servers.http.schemas import (
+    ErrorBody,
+    HealthBody,
+    MessageBody,
+    MessageList,
+    SubmitAnswer,
+    SubmitBody,
+)
+
+_REF = "#/components/schemas/{name}"
+
+
+def _ref(name: str) -> dict[str, Any]:
+    return {"$ref": _REF.format(name=name)}
+
+
+def _json(schema: str, description: str) -> dict[str, Any]:
+    return {"description": description, "content": {"application/json": {"schema": _ref(schema)}}}
+
+
+_ERRORS = {
+    "401": _json("ErrorBody", "Missing or invalid API key"),
+    "404": _json("ErrorBody", "No such message for this account"),
+}
+_ID = {"name": "id", "in": "path", "required": True, "schema": {"type": "string"}}
+
+
+def _query(name: str, description: str, fmt: str | None = None) -> dict[str, Any]:
+    schema: dict[str, Any] = {"type": "string"}
+    if fmt:
+        schema["format"] = fmt
+    return {
+        "name": name,
+        "in": "query",
+        "required": False,
+        "schema": schema,
+        "description": description,
+    }
+
+
+_PATHS: dict[str, Any] = {
+    "/v1/messages": {
+        "post": {
+            "summary": "Send a text message to one or more recipients",
+            "description": (
+                "Accepted messages are committed before the 202 answer. Each recipient gets its "
+                "own entry: an id, status and part count, or an error; valid recipients are "
+                "accepted even when others in the batch are not. A repeated Idempotency-Key "
+                "within 24 hours returns the first answer and sends nothing again."
+            ),
+            "parameters": [
+                {
+                    "name": "Idempotency-Key",
+                    "in": "header",
+                    "required": False,
+                    "schema": {"type": "string", "maxLength": 255},
+                }
+            ],
+            "requestBody": {
+                "required": True,
+                "content": {"application/json": {"schema": _ref("SubmitBody")}},
+            },
+            "responses": {
+                "202": _json("SubmitAnswer", "Accepted (per recipient)"),
+                "400": _json("ErrorBody", "Malformed request"),
+                "413": _json("ErrorBody", "Body too large"),
+                "415": _json("ErrorBody", "Not application/json"),
+                "422": _json("ErrorBody", "Request refused (text, schedule, validity...)"),
+                **_ERRORS,
+            },
+        },
+        "get": {
+            "summary": "List messages, newest first, with cursor pagination",
+            "parameters": [
+                _query("status", "Only messages in this status"),
+                _query("to", "Only messages to this E.164 number (+ form)"),
+                _query("created_after", "ISO 8601 time, inclusive", "date-time"),
+                _query("created_before", "ISO 8601 time, exclusive", "date-time"),
+                _query("cursor", "next_cursor of the previous page"),
+                _query("limit", "Page size, 1-1000 (default 100)"),
+            ],
+            "responses": {"200": _json("MessageList", "A page of messages"), **_ERRORS},
+        },
+    },
+    "/v1/messages/{id}": {
+        "get": {
+            "summary": "One message: status, parts, timestamps, upstream ids, error",
+            "parameters": [_ID],
+            "responses": {"200": _json("MessageBody", "The message"), **_ERRORS},
+        },
+        "delete": {
+            "summary": "Cancel a message that has not been sent yet",
+            "parameters": [_ID],
+            "responses": {
+                "200": _json("MessageBody", "Cancelled"),
+                "409": _json("ErrorBody", "Already (partly) sent"),
+                **_ERRORS,
+            },
+        },
+    },
+    "/v1/health": {
+        "get": {
+            "summary": "Liveness and connector readiness",
+            "responses": {"200": _json("HealthBody", "Health")},
+        },
+    },
+    "/metrics": {
+        "get": {
+            "summary": "Prometheus metrics (text exposition format)",
+            "responses": {"200": {"description": "Metrics", "content": {"text/plain": {}}}},
+        },
+    },
+}
+
+
+@cache
+def document() -> dict[str, Any]:
+    _, components = msgspec.json.schema_components(
+        [SubmitBody, SubmitAnswer, MessageBody, MessageList, ErrorBody, HealthBody],
+        ref_template=_REF,
+    )
+    return {
+        "openapi": "3.1.0",
+        "info": {"title": "Heliograph REST API", "version": __version__},
+        "components": {
+            "schemas": components,
+            "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}},
+        },
+        "security": [{"bearer": []}],
+        "paths": _PATHS,
+    }
+
+
+@cache
+def docs_page() -> str:
+    doc = document()
+    sections = []
+    for path, methods in doc["paths"].items():
+        for method, op in methods.items():
+            params = "".join(
+                f"<li><code>{html.escape(p['name'])}</code> ({p['in']})"
+                f"{': ' + html.escape(p.get('description', '')) if p.get('description') else ''}"
+                "</li>"
+                for p in op.get("parameters", [])
+            )
+            responses = "".join(
+                f"<li><code>{code}</code> {html.escape(r['description'])}</li>"
+                for code, r in op["responses"].items()
+            )
+            sections.append(
+                f"<h2><code>{method.upper()} {html.escape(path)}</code></h2>"
+                f"<p>{html.escape(op['summary'])}</p>"
+                + (f"<p>{html.escape(op['description'])}</p>" if "description" in op else "")
+                + (f"<h3>Parameters</h3><ul>{params}</ul>" if params else "")
+                + f"<h3>Responses</h3><ul>{responses}</ul>"
+            )
+    schemas = "".join(
+        f"<h3 id='{name}'>{name}</h3><pre>{html.escape(json.dumps(s, indent=2))}</pre>"
+        for name, s in doc["components"]["schemas"].items()
+    )
+    return (
+        "<!doctype html><html><head><meta charset='utf-8'><title>Heliograph API</title>"
+        "<style>body{font-family:sans-serif;max-width:60em;margin:2em auto;padding:0 1em}"
+        "pre{background:#f4f4f4;padding:1em;overflow:auto}code{background:#f4f4f4}</style>"
+        "</head><body><h1>Heliograph REST API v1</h1>"
+        "<p>Authenticate with <code>Authorization: Bearer &lt;api key&gt;</code>. "
+        'Errors are <code>{"error": {"code", "message", "field"}}</code>. '
+        "Machine-readable: <a href='/openapi.json'>/openapi.json</a>.</p>"
+        + "".join(sections)
+        + "<h2>Schemas</h2>"
+        + schemas
+        + "</body></html>"
+    )
+
+
+async def openapi_json(request: web.Request) -> web.Response:
+    return web.json_response(document())
+
+
+async def docs(request: web.Request) -> web.Response:
+    return web.Response(text=docs_page(), content_type="text/html")
+
+
+def add_routes(app: web.Application) -> None:
+    app.router.add_get("/openapi.json", openapi_json)
+    app.router.add_get("/docs", docs)

@@ -1,0 +1,165 @@
+"""REST API v1: /v1/messages, /v1/health, /metrics.
+
+Each handler parses, calls one service method and renders (STYLE rule 8).
+Errors leave as ``Rejected`` or ``ApiError`` and are rendered by the error
+middleware in ``app.py`` as ``{"error": {"code", "message", "field"}}``.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import msgspec
+from aiohttp import web
+
+from heliograph import __version__
+from heliograph.domain.ids import AccountId, MessageId
+from heliograph.domain.messages import MessageState
+from heliograph.domain.rejections import Rejected, RejectReason
+from heliograph.domain.submission import RecipientPlan, SubmitRequest
+from heliograph.servers.http.auth import account_of
+from heliograph.servers.http.context import SERVICES, ApiError, json_response
+from heliograph.servers.http.schemas import (
+    HealthBody,
+    MessageList,
+    SubmitBody,
+    field_from_validation,
+    message_body,
+    submit_answer,
+)
+from heliograph.store.base import IdempotentAnswer, MessageFilter
+
+_submit_decoder = msgspec.json.Decoder(SubmitBody)
+_encode = msgspec.json.Encoder().encode
+
+
+def _render(plans: list[RecipientPlan]) -> IdempotentAnswer:
+    return IdempotentAnswer(status=202, body=_encode(submit_answer(plans)))
+
+
+def _decode_submit(body: bytes) -> SubmitBody:
+    try:
+        return _submit_decoder.decode(body)
+    except msgspec.ValidationError as exc:
+        raise ApiError(400, "invalid_request", str(exc), field_from_validation(str(exc))) from exc
+    except msgspec.DecodeError as exc:
+        raise ApiError(400, "invalid_json", f"body is not valid JSON: {exc}") from exc
+
+
+def _epoch(value: datetime | None, field: str) -> float | None:
+    if value is None:
+        return None
+    if value.tzinfo is None:
+        raise Rejected(
+            RejectReason.INVALID_SCHEDULE,
+            "give a time zone (e.g. 2026-01-31T09:00:00Z)",
+            field=field,
+        )
+    return value.timestamp()
+
+
+async def post_messages(request: web.Request) -> web.Response:
+    account = await account_of(request)
+    if request.content_type != "application/json":
+        raise ApiError(415, "unsupported_media_type", "send the body as application/json")
+    body = _decode_submit(await request.read())
+    key = request.headers.get("Idempotency-Key")
+    if key is not None and not 1 <= len(key) <= 255:
+        raise ApiError(
+            400, "invalid_request", "Idempotency-Key must be 1-255 characters", "Idempotency-Key"
+        )
+    req = SubmitRequest(
+        account_id=account.id,
+        to=(body.to,) if isinstance(body.to, str) else tuple(body.to),
+        text=body.text,
+        sender=body.from_,
+        callback_url=body.callback_url,
+        reference=body.reference,
+        schedule_at=_epoch(body.schedule_at, "schedule_at"),
+        validity_s=body.validity_s,
+        priority=body.priority,
+        encoding=body.encoding,
+    )
+    result = await request.app[SERVICES].submit.submit(req, account, _render, idempotency_key=key)
+    headers = {"Idempotent-Replayed": "true"} if result.replayed else None
+    return web.Response(
+        status=result.answer.status,
+        body=result.answer.body,
+        content_type="application/json",
+        headers=headers,
+    )
+
+
+async def get_message(request: web.Request) -> web.Response:
+    account = await account_of(request)
+    view = await request.app[SERVICES].messages.get(account.id, MessageId(request.match_info["id"]))
+    return json_response(message_body(view))
+
+
+def _filter(request: web.Request) -> MessageFilter:
+    q = request.query
+    try:
+        state = MessageState(q["status"]) if "status" in q else None
+    except ValueError as exc:
+        raise ApiError(400, "invalid_request", f"unknown status {q['status']!r}", "status") from exc
+
+    def when(name: str) -> float | None:
+        if name not in q:
+            return None
+        try:
+            value = datetime.fromisoformat(q[name].replace("Z", "+00:00"))
+        except ValueError as exc:
+            raise ApiError(400, "invalid_request", "expected an ISO 8601 time", name) from exc
+        return _epoch(value, name)
+
+    return MessageFilter(
+        state=state,
+        to=q.get("to"),
+        created_from=when("created_after"),
+        created_to=when("created_before"),
+    )
+
+
+async def list_messages(request: web.Request) -> web.Response:
+    account = await account_of(request)
+    try:
+        limit = int(request.query.get("limit", "100"))
+    except ValueError as exc:
+        raise ApiError(400, "invalid_request", "limit must be an integer", "limit") from exc
+    views, cursor = await request.app[SERVICES].messages.list(
+        AccountId(account.id), _filter(request), cursor=request.query.get("cursor"), limit=limit
+    )
+    return json_response(MessageList(messages=[message_body(v) for v in views], next_cursor=cursor))
+
+
+async def delete_message(request: web.Request) -> web.Response:
+    account = await account_of(request)
+    view = await request.app[SERVICES].messages.cancel(
+        account.id, MessageId(request.match_info["id"])
+    )
+    return json_response(message_body(view))
+
+
+async def health(request: web.Request) -> web.Response:
+    services = request.app[SERVICES]
+    connectors = {str(cid): c.is_ready() for cid, c in services.connectors.items()}
+    status = "ok" if any(connectors.values()) else "degraded"
+    return json_response(HealthBody(status=status, version=__version__, connectors=connectors))
+
+
+async def metrics(request: web.Request) -> web.Response:
+    services = request.app[SERVICES]
+    await services.refresh_gauges()
+    return web.Response(
+        body=services.metrics.render(),
+        headers={"Content-Type": "text/plain; version=0.0.4; charset=utf-8"},
+    )
+
+
+def add_routes(app: web.Application) -> None:
+    app.router.add_post("/v1/messages", post_messages)
+    app.router.add_get("/v1/messages", list_messages)
+    app.router.add_get("/v1/messages/{id}", get_message)
+    app.router.add_delete("/v1/messages/{id}", delete_message)
+    app.router.add_get("/v1/health", health)
+    app.router.add_get("/metrics", metrics)

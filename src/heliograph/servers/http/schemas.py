@@ -1,0 +1,160 @@
+"""REST API v1 request and response bodies, and their translation to domain types.
+
+The msgspec Structs here are the schema: requests are decoded and validated by
+them in one pass, responses are encoded from them, and ``openapi.py`` derives
+the OpenAPI document from them. ``dict[str, Any]`` appears nowhere else.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Annotated, Any
+
+import msgspec
+
+from heliograph.domain.messages import MessageView
+from heliograph.domain.rejections import Rejected
+from heliograph.domain.submission import RecipientPlan
+
+
+class SubmitBody(msgspec.Struct, forbid_unknown_fields=True):
+    """POST /v1/messages."""
+
+    to: str | Annotated[list[str], msgspec.Meta(min_length=1)]
+    text: Annotated[str, msgspec.Meta(min_length=1, max_length=40_000)]
+    from_: str | None = msgspec.field(default=None, name="from")
+    callback_url: Annotated[str, msgspec.Meta(pattern=r"^https?://", max_length=2048)] | None = None
+    reference: Annotated[str, msgspec.Meta(max_length=128)] | None = None
+    schedule_at: datetime | None = None
+    validity_s: int | None = None
+    priority: Annotated[int, msgspec.Meta(ge=0, le=3)] = 0
+    encoding: str = "auto"
+
+
+class ErrorDetail(msgspec.Struct, omit_defaults=False):
+    code: str
+    message: str
+    field: str | None = None
+
+
+class ErrorBody(msgspec.Struct):
+    error: ErrorDetail
+
+
+class RecipientAnswer(msgspec.Struct, omit_defaults=True):
+    to: str
+    id: str | None = None
+    status: str | None = None
+    parts: int | None = None
+    error: ErrorDetail | None = None
+
+
+class SubmitAnswer(msgspec.Struct):
+    messages: list[RecipientAnswer]
+    accepted: int
+    rejected: int
+
+
+class PartBody(msgspec.Struct):
+    seq: int
+    status: str
+    connector: str | None
+    upstream_id: str | None
+    attempts: int
+    error: str | None
+    updated_at: datetime
+
+
+class MessageBody(msgspec.Struct):
+    id: str
+    to: str
+    from_: str | None = msgspec.field(name="from")
+    text: str
+    encoding: str
+    status: str
+    reference: str | None
+    callback_url: str | None
+    priority: int
+    created_at: datetime
+    updated_at: datetime
+    scheduled_at: datetime
+    expires_at: datetime | None
+    error: str | None
+    parts: list[PartBody]
+
+
+class MessageList(msgspec.Struct):
+    messages: list[MessageBody]
+    next_cursor: str | None
+
+
+class HealthBody(msgspec.Struct):
+    status: str
+    version: str
+    connectors: dict[str, bool]
+
+
+def error_detail(exc: Rejected) -> ErrorDetail:
+    return ErrorDetail(code=exc.reason.value, message=exc.detail, field=exc.field)
+
+
+def submit_answer(plans: list[RecipientPlan]) -> SubmitAnswer:
+    answers = []
+    accepted = 0
+    for plan in plans:
+        if plan.message is not None:
+            accepted += 1
+            m = plan.message
+            answers.append(RecipientAnswer(to=m.to, id=m.id, status=m.state.value, parts=m.parts))
+        else:
+            assert plan.error is not None
+            answers.append(RecipientAnswer(to=plan.to, error=error_detail(plan.error)))
+    return SubmitAnswer(messages=answers, accepted=accepted, rejected=len(plans) - accepted)
+
+
+def _ts(value: float) -> datetime:
+    return datetime.fromtimestamp(value, UTC)
+
+
+def message_body(view: MessageView) -> MessageBody:
+    return MessageBody(
+        id=view.id,
+        to=view.to,
+        from_=view.sender,
+        text=view.text,
+        encoding=view.encoding,
+        status=view.state.value,
+        reference=view.reference,
+        callback_url=view.callback_url,
+        priority=view.priority,
+        created_at=_ts(view.created_at),
+        updated_at=_ts(view.updated_at),
+        scheduled_at=_ts(view.due_at),
+        expires_at=_ts(view.expires_at) if view.expires_at is not None else None,
+        error=view.error,
+        parts=[
+            PartBody(
+                seq=p.seq,
+                status=p.state.value,
+                connector=p.connector,
+                upstream_id=p.upstream_id,
+                attempts=p.attempts,
+                error=p.error,
+                updated_at=_ts(p.updated_at),
+            )
+            for p in view.parts
+        ],
+    )
+
+
+def field_from_validation(message: str) -> str | None:
+    """msgspec says "... - at `$.to[3]`"; the field is the path after ``$.``."""
+    marker = "at `$."
+    if marker not in message:
+        return None
+    path = message.rsplit(marker, 1)[1].rstrip("`")
+    return path.replace("from_", "from")
+
+
+def json_ready(value: Any) -> Any:
+    return msgspec.to_builtins(value)

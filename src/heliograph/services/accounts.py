@@ -1,0 +1,157 @@
+"""AccountService: create accounts with all their credentials; authenticate.
+
+Credentials are generated here (the domain stays pure) and returned once, in
+the clear, by ``create()``; only hashes are stored. API-key lookups are cached
+for a few seconds so that a busy client does not cost a database read per
+request; a revoked or new key takes effect within ``cache_ttl_s``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import secrets
+import string
+import uuid
+from dataclasses import dataclass
+
+from heliograph.domain.accounts import (
+    Account,
+    CredentialKind,
+    api_key_credential,
+    hash_api_key,
+    secret_credential,
+    verify_secret,
+)
+from heliograph.domain.ids import AccountId
+from heliograph.domain.rejections import Rejected, RejectReason
+from heliograph.services.ports import Clock
+from heliograph.store.base import Conflict, Store
+
+_NAME_CHARS = frozenset(string.ascii_letters + string.digits + "-_.")
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class NewAccount:
+    """An account and every credential it can use, shown once."""
+
+    account: Account
+    api_key: str
+    callback_secret: str
+    username: str
+    password: str
+    pin: str
+    smpp_system_id: str
+    smpp_password: str
+
+    def as_json(self) -> dict[str, str]:
+        return {
+            "account": self.account.name,
+            "account_id": self.account.id,
+            "api_key": self.api_key,
+            "callback_secret": self.callback_secret,
+            "username": self.username,
+            "password": self.password,
+            "pin": self.pin,
+            "smpp_system_id": self.smpp_system_id,
+            "smpp_password": self.smpp_password,
+        }
+
+
+class AccountService:
+    def __init__(self, store: Store, clock: Clock, *, cache_ttl_s: float = 10.0) -> None:
+        self._store = store
+        self._clock = clock
+        self._ttl = cache_ttl_s
+        self._keys: dict[str, tuple[float, Account | None]] = {}
+        self._secrets: dict[tuple[CredentialKind, str, str], tuple[float, Account]] = {}
+
+    async def create(self, name: str, *, callback_url: str | None = None) -> NewAccount:
+        """Raises: Rejected(INVALID_REQUEST) for a bad or taken name."""
+        if not name or len(name) > 64 or not set(name) <= _NAME_CHARS:
+            raise Rejected(
+                RejectReason.INVALID_REQUEST,
+                "account name must be 1-64 letters, digits, '-', '_' or '.'",
+                field="name",
+            )
+        now = self._clock.now()
+        account = Account(
+            id=AccountId(uuid.uuid4().hex),
+            name=name,
+            callback_url=callback_url,
+            callback_secret="whsec_" + secrets.token_urlsafe(24),
+            created_at=now,
+        )
+        new = NewAccount(
+            account=account,
+            api_key="hg_" + secrets.token_urlsafe(30),
+            callback_secret=account.callback_secret,
+            username=name,
+            password=secrets.token_urlsafe(12),
+            pin="".join(secrets.choice(string.digits) for _ in range(8)),
+            # SMPP 3.4 §5.2.1: system_id ≤ 15 characters, password ≤ 8.
+            smpp_system_id=name[:15],
+            smpp_password=secrets.token_urlsafe(6)[:8],
+        )
+        creds = [
+            api_key_credential(account.id, new.api_key, now),
+            secret_credential(
+                account.id, CredentialKind.PASSWORD, name, new.password, os.urandom(16), now
+            ),
+            secret_credential(account.id, CredentialKind.PIN, name, new.pin, os.urandom(16), now),
+            secret_credential(
+                account.id,
+                CredentialKind.SMPP,
+                new.smpp_system_id,
+                new.smpp_password,
+                os.urandom(16),
+                now,
+            ),
+        ]
+        try:
+            await self._store.create_account(account, creds)
+        except Conflict as exc:
+            raise Rejected(RejectReason.INVALID_REQUEST, str(exc), field="name") from exc
+        return new
+
+    async def by_api_key(self, api_key: str) -> Account:
+        """Raises: Rejected(BAD_CREDENTIALS | ACCOUNT_DISABLED)."""
+        now = self._clock.now()
+        digest = hash_api_key(api_key)
+        cached = self._keys.get(digest)
+        if cached is not None and cached[0] > now:
+            account = cached[1]
+        else:
+            found = await self._store.find_credential(CredentialKind.API_KEY, digest)
+            account = found[0] if found is not None and not found[1].revoked else None
+            if len(self._keys) > 100_000:
+                self._keys.clear()
+            self._keys[digest] = (now + self._ttl, account)
+        return _usable(account)
+
+    async def by_secret(self, kind: CredentialKind, lookup: str, secret: str) -> Account:
+        """Username + password / PIN, or SMPP system_id + password.
+
+        Raises: Rejected(BAD_CREDENTIALS | ACCOUNT_DISABLED).
+        """
+        now = self._clock.now()
+        key = (kind, lookup, hash_api_key(secret))
+        cached = self._secrets.get(key)
+        if cached is not None and cached[0] > now:
+            return _usable(cached[1])
+        found = await self._store.find_credential(kind, lookup)
+        if found is None or found[1].revoked:
+            return _usable(None)
+        ok = await asyncio.to_thread(verify_secret, secret, found[1].secret_hash)
+        if not ok:
+            return _usable(None)
+        self._secrets[key] = (now + self._ttl, found[0])
+        return _usable(found[0])
+
+
+def _usable(account: Account | None) -> Account:
+    if account is None:
+        raise Rejected(RejectReason.BAD_CREDENTIALS, "unknown or revoked credentials")
+    if account.disabled:
+        raise Rejected(RejectReason.ACCOUNT_DISABLED, f"account {account.name} is disabled")
+    return account

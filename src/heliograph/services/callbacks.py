@@ -1,0 +1,103 @@
+"""Callback outbox worker: deliver status events to clients, signed, with retries.
+
+Events are written to the outbox in the same commit as the state change they
+report (see the store), so none is lost across restarts. This worker claims due
+events in batches (a claim leases them for ``lease_s``, so a crash mid-send
+only delays them), POSTs them concurrently through the ``CallbackSender`` (one
+keep-alive connection pool), signs each with the account's callback secret
+(``domain.accounts.sign_callback``), and then deletes the delivered ones and
+reschedules the others with backoff. An event still failing ``max_age_s``
+after it was created is dropped and logged.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import random
+
+from heliograph.domain.accounts import sign_callback
+from heliograph.domain.retry import Backoff
+from heliograph.services.metrics import Metrics
+from heliograph.services.ports import CallbackSender, Clock
+from heliograph.store.base import CallbackJob, CallbackRetry, Store
+
+log = logging.getLogger("heliograph.callbacks")
+
+
+class CallbackService:
+    def __init__(
+        self,
+        store: Store,
+        sender: CallbackSender,
+        clock: Clock,
+        metrics: Metrics,
+        *,
+        backoff: Backoff,
+        max_age_s: float = 86400.0,
+        batch_size: int = 200,
+        lease_s: float = 60.0,
+        idle_poll_s: float = 1.0,
+    ) -> None:
+        self._store = store
+        self._sender = sender
+        self._clock = clock
+        self._metrics = metrics
+        self._backoff = backoff
+        self._max_age_s = max_age_s
+        self._batch = batch_size
+        self._lease_s = lease_s
+        self._idle_poll_s = idle_poll_s
+        self._wake = asyncio.Event()
+        self._random = random.Random()
+
+    def wake(self) -> None:
+        self._wake.set()
+
+    async def run(self) -> None:
+        while True:
+            self._wake.clear()
+            if await self.deliver_once() == 0:
+                try:
+                    await asyncio.wait_for(self._wake.wait(), self._idle_poll_s)
+                except TimeoutError:
+                    pass
+
+    async def deliver_once(self) -> int:
+        jobs = await self._store.claim_callbacks(self._clock.now(), self._batch, self._lease_s)
+        if not jobs:
+            return 0
+        errors = await asyncio.gather(*(self._post(job) for job in jobs))
+        now = self._clock.now()
+        done: list[int] = []
+        retry: list[CallbackRetry] = []
+        dead: list[int] = []
+        for job, error in zip(jobs, errors, strict=True):
+            if error is None:
+                done.append(job.id)
+            elif now - job.created_at >= self._max_age_s:
+                dead.append(job.id)
+                log.warning(
+                    "callback for message %s to %s dropped after %d attempts: %s",
+                    job.message_id,
+                    job.url,
+                    job.attempts,
+                    error,
+                )
+            else:
+                delay = self._backoff.delay_s(job.attempts, self._random.random())
+                retry.append(CallbackRetry(id=job.id, next_attempt_at=now + delay, error=error))
+        await self._store.finish_callbacks(done, retry, dead)
+        self._metrics.callbacks.labels("delivered").inc(len(done))
+        self._metrics.callbacks.labels("retried").inc(len(retry))
+        self._metrics.callbacks.labels("dropped").inc(len(dead))
+        return len(jobs)
+
+    async def _post(self, job: CallbackJob) -> str | None:
+        headers = {
+            "Content-Type": "application/json",
+            "X-Heliograph-Signature": sign_callback(job.secret, int(self._clock.now()), job.body),
+            "X-Heliograph-Message-Id": job.message_id,
+            "X-Heliograph-Attempt": str(job.attempts),
+        }
+        return await self._sender.post(job.url, job.body, headers)

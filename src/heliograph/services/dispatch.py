@@ -1,0 +1,176 @@
+"""Dispatcher: claim due parts in batches, hand them to connectors, record outcomes.
+
+Theory of operation
+-------------------
+One loop per node. It claims up to ``batch_size`` due parts (queued → sending,
+in one commit), groups them by the connector the routing table picks, calls
+each connector's ``submit_batch`` and turns every outcome into a ``PartResult``:
+
+* ``Accepted`` → sent, with the upstream id (receipts match on it);
+* ``TemporaryFailure`` or no ready connector → queued again after a backoff
+  with jitter, until ``max_attempts``, then failed;
+* ``PermanentFailure`` or no route at all → failed.
+
+Results are written by a background task so that the next claim does not wait
+for the previous write; both ride the same group commit. When nothing is due
+the loop sleeps until ``wake()`` (a submit) or ``idle_poll_s`` passes.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import random
+from collections import defaultdict
+from collections.abc import Callable, Mapping, Sequence
+
+from heliograph.domain.ids import ConnectorId
+from heliograph.domain.messages import MessageState
+from heliograph.domain.outcomes import Accepted, PermanentFailure, SubmitOutcome
+from heliograph.domain.retry import Backoff
+from heliograph.domain.routing import NoRoute, NotReady, Route, select
+from heliograph.services.metrics import Metrics
+from heliograph.services.ports import Clock, Connector
+from heliograph.store.base import Changes, ClaimedPart, PartResult, Store
+
+log = logging.getLogger("heliograph.dispatch")
+S = MessageState
+
+
+class Dispatcher:
+    def __init__(
+        self,
+        store: Store,
+        connectors: Mapping[ConnectorId, Connector],
+        routes: Sequence[Route],
+        clock: Clock,
+        metrics: Metrics,
+        *,
+        backoff: Backoff,
+        batch_size: int = 500,
+        idle_poll_s: float = 0.5,
+        max_pending_writes: int = 4,
+        on_changes: Callable[[Changes], None] | None = None,
+    ) -> None:
+        self._on_changes = on_changes
+        self._store = store
+        self._connectors = connectors
+        self._routes = routes
+        self._clock = clock
+        self._metrics = metrics
+        self._backoff = backoff
+        self._batch = batch_size
+        self._idle_poll_s = idle_poll_s
+        self._wake = asyncio.Event()
+        self._writes: set[asyncio.Task[Changes]] = set()
+        self._write_slots = asyncio.Semaphore(max_pending_writes)
+        self._random = random.Random()
+
+    def wake(self) -> None:
+        self._wake.set()
+
+    async def run(self) -> None:
+        while True:
+            self._wake.clear()
+            handled = await self.dispatch_once()
+            if handled == 0:
+                try:
+                    await asyncio.wait_for(self._wake.wait(), self._idle_poll_s)
+                except TimeoutError:
+                    pass
+
+    async def dispatch_once(self) -> int:
+        """Claim, send and record one batch. Returns the number of parts claimed."""
+        now = self._clock.now()
+        parts, changes = await self._store.claim_parts(now, self._batch)
+        self._changed(changes)
+        if not parts:
+            return 0
+        results = await self._send(parts)
+        await self._write_slots.acquire()
+        task = asyncio.create_task(self._record(results))
+        self._writes.add(task)
+        task.add_done_callback(self._writes.discard)
+        return len(parts)
+
+    async def _record(self, results: list[PartResult]) -> Changes:
+        try:
+            changes = await self._store.record_results(results, self._clock.now())
+            self._changed(changes)
+            return changes
+        except Exception:
+            # The parts stay in sending; recover_inflight queues them again.
+            log.exception("recording %d results failed", len(results))
+            raise
+        finally:
+            self._write_slots.release()
+
+    def _changed(self, changes: Changes) -> None:
+        self._metrics.record(changes)
+        if self._on_changes is not None:
+            self._on_changes(changes)
+
+    async def drain(self) -> None:
+        """Wait for every result write in flight (shutdown)."""
+        if self._writes:
+            await asyncio.gather(*self._writes, return_exceptions=True)
+
+    async def _send(self, parts: list[ClaimedPart]) -> list[PartResult]:
+        ready = {cid for cid, c in self._connectors.items() if c.is_ready()}
+        groups: dict[ConnectorId, list[ClaimedPart]] = defaultdict(list)
+        results: list[PartResult] = []
+        for part in parts:
+            choice = select(self._routes, part.to, ready)
+            if isinstance(choice, NoRoute):
+                results.append(
+                    PartResult(part_id=part.part_id, state=S.FAILED, error=choice.reason)
+                )
+            elif isinstance(choice, NotReady):
+                results.append(self._retry(part, None, choice.reason))
+            else:
+                groups[choice].append(part)
+        sends = [self._send_group(cid, group) for cid, group in groups.items()]
+        for group_results in await asyncio.gather(*sends):
+            results.extend(group_results)
+        return results
+
+    async def _send_group(self, cid: ConnectorId, parts: list[ClaimedPart]) -> list[PartResult]:
+        outcomes = await self._connectors[cid].submit_batch(parts)
+        self._metrics.parts_submitted.labels(cid).inc(len(parts))
+        return [self._result(cid, p, o) for p, o in zip(parts, outcomes, strict=True)]
+
+    def _result(self, cid: ConnectorId, part: ClaimedPart, outcome: SubmitOutcome) -> PartResult:
+        if isinstance(outcome, Accepted):
+            return PartResult(
+                part_id=part.part_id, state=S.SENT, connector=cid, upstream_id=outcome.upstream_id
+            )
+        if isinstance(outcome, PermanentFailure):
+            return PartResult(
+                part_id=part.part_id, state=S.FAILED, connector=cid, error=outcome.reason
+            )
+        return self._retry(part, cid, outcome.reason, outcome.retry_after_s)
+
+    def _retry(
+        self,
+        part: ClaimedPart,
+        cid: ConnectorId | None,
+        reason: str,
+        retry_after_s: float | None = None,
+    ) -> PartResult:
+        if self._backoff.exhausted(part.attempts):
+            return PartResult(
+                part_id=part.part_id,
+                state=S.FAILED,
+                connector=cid,
+                error=f"gave up after {part.attempts} attempts: {reason}",
+            )
+        delay = self._backoff.delay_s(part.attempts, self._random.random())
+        if retry_after_s is not None:
+            delay = max(delay, retry_after_s)
+        return PartResult(
+            part_id=part.part_id,
+            state=S.QUEUED,
+            connector=cid,
+            error=reason,
+            due_at=self._clock.now() + delay,
+        )

@@ -1,0 +1,59 @@
+"""What services depend on, as Protocols: the clock, connectors, callback sender.
+
+Connectors implement Kannel's smscconn contract as a type: they take parts,
+answer each with a ``SubmitOutcome`` value, and hand receipts and MO back in
+batches through ``inbound()``. Services never see sockets or PDUs.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import AsyncIterator, Sequence
+from typing import Protocol
+
+from heliograph.domain.ids import ConnectorId
+from heliograph.domain.messages import MoMessage
+from heliograph.domain.outcomes import Receipt, SubmitOutcome
+from heliograph.store.base import ClaimedPart
+
+OutboundPart = ClaimedPart
+Inbound = Receipt | MoMessage
+
+
+class Clock(Protocol):
+    def now(self) -> float: ...
+
+
+class SystemClock:
+    def now(self) -> float:
+        return time.time()
+
+
+class Connector(Protocol):
+    id: ConnectorId
+
+    def is_ready(self) -> bool: ...
+
+    @property
+    def window_in_use(self) -> int: ...
+
+    async def start(self) -> None: ...
+
+    async def submit_batch(self, parts: Sequence[OutboundPart]) -> list[SubmitOutcome]:
+        """One outcome per part, in order. Never raises for upstream problems."""
+
+    def inbound(self) -> AsyncIterator[Sequence[Inbound]]: ...
+
+    async def aclose(self) -> None: ...
+
+
+class CallbackResult(Protocol):
+    ok: bool
+    error: str | None
+
+
+class CallbackSender(Protocol):
+    async def post(self, url: str, body: bytes, headers: dict[str, str]) -> str | None:
+        """POST a callback. Returns None on a 2xx answer, else a short error text."""
+
+    async def aclose(self) -> None: ...

@@ -1,0 +1,88 @@
+"""SubmitService: the one submit path shared by every edge.
+
+authenticate (done by the edge through ``AccountService``) → plan (pure, in
+``domain.submission``) → persist (one commit, with the idempotency key) →
+wake the dispatcher. The edge renders the answer; the rendered bytes are stored
+with an idempotency key so that a repeated request gets exactly the first
+answer and sends nothing again.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from heliograph.domain.accounts import Account
+from heliograph.domain.submission import (
+    RecipientPlan,
+    SubmitLimits,
+    SubmitRequest,
+    plan_submission,
+)
+from heliograph.services.ids import message_ids
+from heliograph.services.metrics import Metrics
+from heliograph.services.ports import Clock
+from heliograph.store.base import IdempotentAnswer, Store
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class SubmitResult:
+    answer: IdempotentAnswer
+    plans: list[RecipientPlan]
+    replayed: bool
+
+
+Render = Callable[[list[RecipientPlan]], IdempotentAnswer]
+
+
+class SubmitService:
+    def __init__(
+        self,
+        store: Store,
+        clock: Clock,
+        metrics: Metrics,
+        limits: SubmitLimits,
+        on_accepted: Callable[[], None],
+    ) -> None:
+        self._store = store
+        self._clock = clock
+        self._metrics = metrics
+        self._limits = limits
+        self._on_accepted = on_accepted
+
+    async def submit(
+        self,
+        req: SubmitRequest,
+        account: Account,
+        render: Render,
+        *,
+        idempotency_key: str | None = None,
+    ) -> SubmitResult:
+        """Plan, commit and return the rendered answer. Raises: Rejected."""
+        started = time.perf_counter()
+        now = self._clock.now()
+        if idempotency_key is not None:
+            earlier = await self._store.idempotent_answer(account.id, idempotency_key, now)
+            if earlier is not None:
+                return SubmitResult(answer=earlier, plans=[], replayed=True)
+        plans = plan_submission(
+            req,
+            now=now,
+            ids=message_ids(now),
+            limits=self._limits,
+            default_callback_url=account.callback_url,
+        )
+        answer = render(plans)
+        messages = [p.message for p in plans if p.message is not None]
+        key = (account.id, idempotency_key, answer) if idempotency_key is not None else None
+        earlier = await self._store.insert_messages(messages, idempotency=key, now=now)
+        if earlier is not None:
+            return SubmitResult(answer=earlier, plans=[], replayed=True)
+        if messages:
+            self._on_accepted()
+        self._metrics.accepted.inc(len(messages))
+        if len(messages) != len(plans):
+            self._metrics.rejected.inc(len(plans) - len(messages))
+        self._metrics.accept_latency.observe(time.perf_counter() - started)
+        return SubmitResult(answer=answer, plans=plans, replayed=False)

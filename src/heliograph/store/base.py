@@ -1,0 +1,211 @@
+"""The Store protocol: everything the services persist, behind one interface.
+
+Errors::
+
+    StoreError
+    ├── Conflict       a uniqueness or state rule refused the write
+    ├── NotFound       no such row (for the caller's account)
+    └── Unavailable    the database cannot be reached or is overloaded; retry
+
+Driver exceptions (sqlite3, asyncpg) are mapped to these at the boundary and
+chained with ``from exc``; services never see driver types.
+
+Every write method is one transaction: it commits entirely or not at all, and
+returns only after the commit. Methods take ``now`` (seconds since the epoch)
+from the caller's clock. The protocol speaks domain types only; nothing in it is
+particular to one database, so memory, SQLite and PostgreSQL can all pass the
+one contract suite in ``tests/store/test_contract.py``.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Protocol
+
+from heliograph.domain.accounts import Account, Credential, CredentialKind
+from heliograph.domain.ids import AccountId, ConnectorId, MessageId, PartId, UpstreamId
+from heliograph.domain.messages import MessageState, MessageView, NewMessage
+from heliograph.domain.outcomes import Receipt
+
+
+class StoreError(Exception):
+    pass
+
+
+class Conflict(StoreError):
+    pass
+
+
+class NotFound(StoreError):
+    pass
+
+
+class Unavailable(StoreError):
+    pass
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ClaimedPart:
+    """A part handed to the dispatcher, with everything a connector needs."""
+
+    part_id: PartId
+    message_id: MessageId
+    account_id: AccountId
+    seq: int
+    parts: int
+    to: str
+    sender: str | None
+    text: str
+    encoding: str
+    data_coding: int
+    concat_ref: int
+    priority: int
+    attempts: int
+    expires_at: float | None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class PartResult:
+    """The dispatcher's decision for one claimed part."""
+
+    part_id: PartId
+    state: MessageState  # SENT, QUEUED (retry at due_at), FAILED or EXPIRED
+    connector: ConnectorId | None = None
+    upstream_id: UpstreamId | None = None
+    error: str | None = None
+    due_at: float | None = None
+
+
+@dataclass(slots=True)
+class Changes:
+    """What a write did: message state changes by new state, receipts left pending."""
+
+    states: Counter[MessageState] = field(default_factory=Counter)
+    pending: int = 0
+    resent: int = 0
+    callbacks: int = 0
+
+    def merge(self, other: Changes) -> None:
+        self.states.update(other.states)
+        self.pending += other.pending
+        self.resent += other.resent
+        self.callbacks += other.callbacks
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class IdempotentAnswer:
+    status: int
+    body: bytes
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class MessageFilter:
+    state: MessageState | None = None
+    to: str | None = None
+    created_from: float | None = None
+    created_to: float | None = None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class CallbackJob:
+    id: int
+    account_id: AccountId
+    message_id: MessageId
+    url: str
+    body: bytes
+    secret: str
+    attempts: int
+    created_at: float
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class CallbackRetry:
+    id: int
+    next_attempt_at: float
+    error: str
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class QueueDepth:
+    scheduled: int
+    queued: int
+    sending: int
+    sent: int
+    callbacks: int
+
+
+class Store(Protocol):
+    async def open(self) -> None: ...
+    async def close(self) -> None: ...
+
+    # accounts
+    async def create_account(self, account: Account, credentials: Sequence[Credential]) -> None:
+        """Raises: Conflict if the name or a credential lookup is taken."""
+
+    async def add_credentials(self, credentials: Sequence[Credential]) -> None: ...
+    async def find_credential(
+        self, kind: CredentialKind, lookup: str
+    ) -> tuple[Account, Credential] | None: ...
+    async def get_account(self, account_id: AccountId) -> Account | None: ...
+    async def find_account(self, name: str) -> Account | None: ...
+    async def list_accounts(self) -> list[Account]: ...
+
+    # submit
+    async def insert_messages(
+        self,
+        messages: Sequence[NewMessage],
+        *,
+        idempotency: tuple[AccountId, str, IdempotentAnswer] | None = None,
+        now: float,
+    ) -> IdempotentAnswer | None:
+        """Persist messages and their parts atomically.
+
+        With ``idempotency`` = (account, key, answer): if the key was used in the
+        last 24 hours, nothing is written and the first answer is returned.
+        """
+
+    async def idempotent_answer(
+        self, account_id: AccountId, key: str, now: float
+    ) -> IdempotentAnswer | None: ...
+
+    # reads
+    async def get_message(
+        self, account_id: AccountId, message_id: MessageId
+    ) -> MessageView | None: ...
+
+    async def list_messages(
+        self, account_id: AccountId, flt: MessageFilter, *, before: MessageId | None, limit: int
+    ) -> list[MessageView]: ...
+
+    async def cancel_message(
+        self, account_id: AccountId, message_id: MessageId, now: float
+    ) -> MessageView:
+        """Raises: NotFound; Conflict if any part has left the queue."""
+
+    async def queue_depth(self) -> QueueDepth: ...
+
+    # dispatch
+    async def release_scheduled(self, now: float) -> Changes: ...
+    async def claim_parts(self, now: float, limit: int) -> tuple[list[ClaimedPart], Changes]:
+        """Move due queued parts to sending and return them. Expired parts are expired."""
+
+    async def record_results(self, results: Sequence[PartResult], now: float) -> Changes: ...
+    async def apply_receipts(self, receipts: Sequence[Receipt], now: float) -> Changes:
+        """Advance parts named by receipts; keep receipts for unknown ids until they match."""
+
+    async def expire_pending(self, now: float) -> Changes:
+        """Expire queued and scheduled messages whose validity has passed."""
+
+    async def recover_inflight(self, now: float) -> Changes:
+        """After a restart: parts left in sending go back to queued (resent, counted)."""
+
+    # callbacks
+    async def claim_callbacks(
+        self, now: float, limit: int, lease_s: float
+    ) -> list[CallbackJob]: ...
+
+    async def finish_callbacks(
+        self, done: Sequence[int], retry: Sequence[CallbackRetry], dead: Sequence[int]
+    ) -> None: ...

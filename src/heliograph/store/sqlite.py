@@ -1,0 +1,302 @@
+"""The SQLite store (the embedded default) and the in-memory store.
+
+SQL for SQLite lives here; the lifecycle rules it applies come from
+``domain.messages`` (transitions, derived message state) so that every backend
+decides alike. Writes are jobs of the group-commit writer in
+``sqlite_engine``; each public write method is one job and so one atomic unit.
+
+``SqliteStore(":memory:")`` is the in-memory store used by unit and service
+tests: the same schema and rules, nothing on disk, every access on the writer
+thread's single connection.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import sqlite3
+import threading
+from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any, TypeVar
+
+from heliograph.domain.accounts import Account, Credential, CredentialKind
+from heliograph.domain.ids import AccountId, MessageId
+from heliograph.domain.messages import MessageState, MessageView
+from heliograph.domain.messages import NewMessage as NewMessage
+from heliograph.domain.outcomes import Receipt
+from heliograph.store import sqlite_lifecycle as lc
+from heliograph.store.base import (
+    CallbackJob,
+    CallbackRetry,
+    Changes,
+    ClaimedPart,
+    Conflict,
+    IdempotentAnswer,
+    MessageFilter,
+    NotFound,
+    PartResult,
+    QueueDepth,
+)
+from heliograph.store.sqlite_engine import Writer, connect, map_sqlite_error, migrate
+
+T = TypeVar("T")
+
+IDEMPOTENCY_TTL_S = 86400.0
+
+
+class SqliteStore:
+    def __init__(self, path: str, *, synchronous: str = "FULL", readers: int = 2) -> None:
+        self.path = path
+        self._synchronous = synchronous
+        self._memory = path == ":memory:"
+        self._readers = readers
+        self._writer: Writer | None = None
+        self._pool: ThreadPoolExecutor | None = None
+        self._local = threading.local()
+        self._reader_conns: list[sqlite3.Connection] = []
+        self._lock = threading.Lock()
+
+    @property
+    def writer(self) -> Writer:
+        assert self._writer is not None, "store not open"
+        return self._writer
+
+    async def open(self, now: float = 0.0) -> None:
+        conn = connect(self.path, synchronous=self._synchronous)
+        migrate(conn, now)
+        self._writer = Writer(conn, asyncio.get_running_loop())
+        self._writer.start()
+        if not self._memory:
+            self._pool = ThreadPoolExecutor(self._readers, thread_name_prefix="heliograph-reader")
+
+    async def close(self) -> None:
+        if self._writer is not None:
+            await asyncio.to_thread(self._writer.stop)
+            self._writer = None
+        if self._pool is not None:
+            self._pool.shutdown(wait=True)
+            self._pool = None
+        for conn in self._reader_conns:
+            conn.close()
+        self._reader_conns.clear()
+
+    async def _write(self, job: Callable[[sqlite3.Connection], T]) -> T:
+        result: T = await self.writer.submit(job)
+        return result
+
+    async def _read(self, job: Callable[[sqlite3.Connection], T]) -> T:
+        if self._pool is None:
+            result: T = await self.writer.submit(job, transaction=False)
+            return result
+        return await asyncio.get_running_loop().run_in_executor(self._pool, self._run_read, job)
+
+    def _run_read(self, job: Callable[[sqlite3.Connection], T]) -> T:
+        conn: sqlite3.Connection | None = getattr(self._local, "conn", None)
+        if conn is None:
+            conn = connect(self.path, synchronous=self._synchronous, readonly=True)
+            self._local.conn = conn
+            with self._lock:
+                self._reader_conns.append(conn)
+        try:
+            return job(conn)
+        except sqlite3.Error as exc:
+            raise map_sqlite_error(exc) from exc
+
+    # accounts ---------------------------------------------------------------
+
+    async def create_account(self, account: Account, credentials: Sequence[Credential]) -> None:
+        def job(conn: sqlite3.Connection) -> None:
+            if conn.execute("SELECT 1 FROM accounts WHERE name = ?", (account.name,)).fetchone():
+                raise Conflict(f"account name {account.name!r} is taken")
+            conn.execute(
+                "INSERT INTO accounts VALUES (?, ?, ?, ?, ?, ?)",
+                (
+                    account.id,
+                    account.name,
+                    account.callback_url,
+                    account.callback_secret,
+                    account.created_at,
+                    int(account.disabled),
+                ),
+            )
+            _insert_credentials(conn, credentials)
+
+        await self._write(job)
+
+    async def add_credentials(self, credentials: Sequence[Credential]) -> None:
+        await self._write(lambda conn: _insert_credentials(conn, credentials))
+
+    async def find_credential(
+        self, kind: CredentialKind, lookup: str
+    ) -> tuple[Account, Credential] | None:
+        def job(conn: sqlite3.Connection) -> tuple[Account, Credential] | None:
+            row = conn.execute(
+                "SELECT c.account_id, c.secret_hash, c.created_at, c.revoked, "
+                + _ACCOUNT_COLUMNS
+                + " FROM credentials c JOIN accounts a ON a.id = c.account_id"
+                " WHERE c.kind = ? AND c.lookup = ?",
+                (kind.value, lookup),
+            ).fetchone()
+            if row is None:
+                return None
+            cred = Credential(
+                account_id=row[0],
+                kind=kind,
+                lookup=lookup,
+                secret_hash=row[1],
+                created_at=row[2],
+                revoked=bool(row[3]),
+            )
+            return _account(row[4:]), cred
+
+        return await self._read(job)
+
+    async def get_account(self, account_id: AccountId) -> Account | None:
+        return await self._read(lambda conn: _one_account(conn, "a.id = ?", account_id))
+
+    async def find_account(self, name: str) -> Account | None:
+        return await self._read(lambda conn: _one_account(conn, "a.name = ?", name))
+
+    async def list_accounts(self) -> list[Account]:
+        def job(conn: sqlite3.Connection) -> list[Account]:
+            rows = conn.execute(f"SELECT {_ACCOUNT_COLUMNS} FROM accounts a ORDER BY a.name")
+            return [_account(row) for row in rows]
+
+        return await self._read(job)
+
+    # submit -----------------------------------------------------------------
+
+    async def insert_messages(
+        self,
+        messages: Sequence[NewMessage],
+        *,
+        idempotency: tuple[AccountId, str, IdempotentAnswer] | None = None,
+        now: float,
+    ) -> IdempotentAnswer | None:
+        def job(conn: sqlite3.Connection) -> IdempotentAnswer | None:
+            if idempotency is not None:
+                account_id, key, answer = idempotency
+                earlier = _idempotent(conn, account_id, key, now)
+                if earlier is not None:
+                    return earlier
+                conn.execute(
+                    "INSERT OR REPLACE INTO idempotency_keys VALUES (?, ?, ?, ?, ?)",
+                    (account_id, key, now, answer.status, answer.body),
+                )
+            lc.insert_messages(conn, messages)
+            return None
+
+        return await self._write(job)
+
+    async def idempotent_answer(
+        self, account_id: AccountId, key: str, now: float
+    ) -> IdempotentAnswer | None:
+        return await self._read(lambda conn: _idempotent(conn, account_id, key, now))
+
+    # reads ------------------------------------------------------------------
+
+    async def get_message(self, account_id: AccountId, message_id: MessageId) -> MessageView | None:
+        return await self._read(lambda conn: lc.get_message(conn, account_id, message_id))
+
+    async def list_messages(
+        self, account_id: AccountId, flt: MessageFilter, *, before: MessageId | None, limit: int
+    ) -> list[MessageView]:
+        return await self._read(lambda conn: lc.list_messages(conn, account_id, flt, before, limit))
+
+    async def cancel_message(
+        self, account_id: AccountId, message_id: MessageId, now: float
+    ) -> MessageView:
+        def job(conn: sqlite3.Connection) -> MessageView:
+            view = lc.get_message(conn, account_id, message_id)
+            if view is None:
+                raise NotFound(f"no message {message_id}")
+            lc.cancel(conn, view, now)
+            cancelled = lc.get_message(conn, account_id, message_id)
+            assert cancelled is not None
+            return cancelled
+
+        return await self._write(job)
+
+    async def queue_depth(self) -> QueueDepth:
+        return await self._read(lc.queue_depth)
+
+    # dispatch ---------------------------------------------------------------
+
+    async def release_scheduled(self, now: float) -> Changes:
+        return await self._write(lambda conn: lc.release_scheduled(conn, now))
+
+    async def claim_parts(self, now: float, limit: int) -> tuple[list[ClaimedPart], Changes]:
+        return await self._write(lambda conn: lc.claim_parts(conn, now, limit))
+
+    async def record_results(self, results: Sequence[PartResult], now: float) -> Changes:
+        return await self._write(lambda conn: lc.record_results(conn, results, now))
+
+    async def apply_receipts(self, receipts: Sequence[Receipt], now: float) -> Changes:
+        return await self._write(lambda conn: lc.apply_receipts(conn, receipts, now))
+
+    async def expire_pending(self, now: float) -> Changes:
+        return await self._write(lambda conn: lc.expire_pending(conn, now))
+
+    async def recover_inflight(self, now: float) -> Changes:
+        return await self._write(lambda conn: lc.recover_inflight(conn, now))
+
+    # callbacks --------------------------------------------------------------
+
+    async def claim_callbacks(self, now: float, limit: int, lease_s: float) -> list[CallbackJob]:
+        return await self._write(lambda conn: lc.claim_callbacks(conn, now, limit, lease_s))
+
+    async def finish_callbacks(
+        self, done: Sequence[int], retry: Sequence[CallbackRetry], dead: Sequence[int]
+    ) -> None:
+        await self._write(lambda conn: lc.finish_callbacks(conn, done, retry, dead))
+
+
+_ACCOUNT_COLUMNS = "a.id, a.name, a.callback_url, a.callback_secret, a.created_at, a.disabled"
+
+
+def _account(row: Sequence[Any]) -> Account:
+    return Account(
+        id=row[0],
+        name=row[1],
+        callback_url=row[2],
+        callback_secret=row[3],
+        created_at=row[4],
+        disabled=bool(row[5]),
+    )
+
+
+def _one_account(conn: sqlite3.Connection, where: str, value: str) -> Account | None:
+    row = conn.execute(f"SELECT {_ACCOUNT_COLUMNS} FROM accounts a WHERE {where}", (value,))
+    found = row.fetchone()
+    return _account(found) if found else None
+
+
+def _insert_credentials(conn: sqlite3.Connection, credentials: Sequence[Credential]) -> None:
+    for cred in credentials:
+        taken = conn.execute(
+            "SELECT 1 FROM credentials WHERE kind = ? AND lookup = ?",
+            (cred.kind.value, cred.lookup),
+        ).fetchone()
+        if taken:
+            raise Conflict(f"{cred.kind.value} {cred.lookup!r} is taken")
+    conn.executemany(
+        "INSERT INTO credentials VALUES (?, ?, ?, ?, ?, ?)",
+        [
+            (c.kind.value, c.lookup, c.account_id, c.secret_hash, c.created_at, int(c.revoked))
+            for c in credentials
+        ],
+    )
+
+
+def _idempotent(
+    conn: sqlite3.Connection, account_id: str, key: str, now: float
+) -> IdempotentAnswer | None:
+    row = conn.execute(
+        "SELECT status, body FROM idempotency_keys"
+        " WHERE account_id = ? AND key = ? AND created_at > ?",
+        (account_id, key, now - IDEMPOTENCY_TTL_S),
+    ).fetchone()
+    return IdempotentAnswer(status=row[0], body=bytes(row[1])) if row else None
+
+
+__all__ = ["MessageState", "SqliteStore"]

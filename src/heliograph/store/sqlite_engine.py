@@ -1,0 +1,184 @@
+"""SQLite plumbing: one writer thread with group commit, reader threads, migrations.
+
+Theory of operation
+-------------------
+SQLite allows one writer at a time, so every write of the process goes through
+one thread that owns the write connection. Callers enqueue *jobs* (a function
+of the connection) and await a future. The writer takes every job waiting,
+runs them in ONE transaction (each inside its own SAVEPOINT, so that one job
+failing rolls back only itself), commits once and then resolves all their
+futures in one loop callback. While a commit is being synced, new jobs pile up
+and share the next one: under load, one fsync serves hundreds of submits, and
+at rest a lone job commits at once without waiting for company.
+
+Reads go to a small pool of reader threads with their own connections (WAL
+lets them read while the writer writes). An in-memory database has a single
+connection, so its reads are jobs of the writer thread too.
+
+sqlite3 exceptions never leave this module unmapped: "database is locked" and
+I/O errors become ``Unavailable``, constraint violations ``Conflict``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import queue
+import sqlite3
+import threading
+from collections.abc import Callable
+from importlib import resources
+from typing import Any, TypeVar
+
+from heliograph.store.base import Conflict, StoreError, Unavailable
+
+T = TypeVar("T")
+Job = Callable[[sqlite3.Connection], Any]
+
+_MAX_BATCH = 512
+_STOP = object()
+
+
+def map_sqlite_error(exc: sqlite3.Error) -> StoreError:
+    if isinstance(exc, sqlite3.IntegrityError):
+        return Conflict(str(exc))
+    if isinstance(exc, sqlite3.OperationalError):
+        return Unavailable(str(exc))
+    return StoreError(str(exc))
+
+
+def connect(path: str, *, synchronous: str, readonly: bool = False) -> sqlite3.Connection:
+    conn = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+    conn.execute("PRAGMA busy_timeout = 5000")
+    if path != ":memory:":
+        conn.execute("PRAGMA journal_mode = WAL")
+    conn.execute(f"PRAGMA synchronous = {synchronous}")
+    conn.execute("PRAGMA temp_store = MEMORY")
+    conn.execute("PRAGMA cache_size = -32768")
+    if readonly:
+        conn.execute("PRAGMA query_only = 1")
+    return conn
+
+
+def migrate(conn: sqlite3.Connection, now: float) -> list[int]:
+    """Apply every migration not yet applied, in order. Returns the versions applied."""
+    conn.execute(
+        "CREATE TABLE IF NOT EXISTS schema_migrations"
+        " (version INTEGER PRIMARY KEY, applied_at REAL NOT NULL)"
+    )
+    done = {row[0] for row in conn.execute("SELECT version FROM schema_migrations")}
+    applied: list[int] = []
+    folder = resources.files("heliograph.store") / "migrations" / "sqlite"
+    for entry in sorted(folder.iterdir(), key=lambda e: e.name):
+        if not entry.name.endswith(".sql"):
+            continue
+        version = int(entry.name.split("_", 1)[0])
+        if version in done:
+            continue
+        script = entry.read_text(encoding="utf-8")
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            for statement in script.split(";\n"):
+                if statement.strip():
+                    conn.execute(statement)
+            conn.execute("INSERT INTO schema_migrations VALUES (?, ?)", (version, now))
+            conn.execute("COMMIT")
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
+        applied.append(version)
+    return applied
+
+
+class Writer:
+    """The single writer thread (see the module docstring)."""
+
+    def __init__(self, conn: sqlite3.Connection, loop: asyncio.AbstractEventLoop) -> None:
+        self._conn = conn
+        self._loop = loop
+        self._jobs: queue.SimpleQueue[Any] = queue.SimpleQueue()
+        self._thread = threading.Thread(target=self._run, name="heliograph-sqlite-writer")
+        self._thread.daemon = True
+        self.commits = 0
+        self.jobs_done = 0
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def submit(self, job: Job, *, transaction: bool = True) -> asyncio.Future[Any]:
+        fut: asyncio.Future[Any] = self._loop.create_future()
+        self._jobs.put((job, fut, transaction))
+        return fut
+
+    def stop(self) -> None:
+        self._jobs.put(_STOP)
+        self._thread.join()
+
+    def _run(self) -> None:
+        while True:
+            first = self._jobs.get()
+            if first is _STOP:
+                return
+            batch = [first]
+            stop = False
+            while len(batch) < _MAX_BATCH:
+                try:
+                    item = self._jobs.get_nowait()
+                except queue.Empty:
+                    break
+                if item is _STOP:
+                    stop = True
+                    break
+                batch.append(item)
+            results = self._run_batch(batch)
+            self._loop.call_soon_threadsafe(_resolve, results)
+            if stop:
+                return
+
+    def _run_batch(self, batch: list[Any]) -> list[tuple[asyncio.Future[Any], bool, Any]]:
+        conn = self._conn
+        results: list[tuple[asyncio.Future[Any], bool, Any]] = []
+        try:
+            conn.execute("BEGIN IMMEDIATE")
+            for job, fut, transaction in batch:
+                if not transaction:
+                    results.append(_call(job, conn, fut))
+                    continue
+                conn.execute("SAVEPOINT job")
+                outcome = _call(job, conn, fut)
+                if outcome[1]:
+                    conn.execute("RELEASE job")
+                else:
+                    conn.execute("ROLLBACK TO job")
+                    conn.execute("RELEASE job")
+                results.append(outcome)
+            conn.execute("COMMIT")
+            self.commits += 1
+            self.jobs_done += len(batch)
+        except sqlite3.Error as exc:
+            if conn.in_transaction:
+                conn.execute("ROLLBACK")
+            error = map_sqlite_error(exc)
+            error.__cause__ = exc
+            return [(fut, False, error) for _, fut, _ in batch]
+        return results
+
+
+def _call(job: Job, conn: sqlite3.Connection, fut: asyncio.Future[Any]) -> tuple[Any, bool, Any]:
+    try:
+        return (fut, True, job(conn))
+    except sqlite3.Error as exc:
+        error = map_sqlite_error(exc)
+        error.__cause__ = exc
+        return (fut, False, error)
+    except Exception as exc:  # a job's own error goes back to its caller
+        return (fut, False, exc)
+
+
+def _resolve(results: list[tuple[asyncio.Future[Any], bool, Any]]) -> None:
+    for fut, ok, value in results:
+        if fut.done():
+            continue
+        if ok:
+            fut.set_result(value)
+        else:
+            fut.set_exception(value)

@@ -1,0 +1,569 @@
+"""Message and part lifecycle in SQL (SQLite dialect), run inside writer jobs.
+
+Each function here runs in the writer thread inside the caller's transaction.
+Part updates are written first; then every touched message's state is derived
+from its parts (``domain.messages.derive_state``), moved with ``transition()``
+(an illegal move raises and rolls the job back), and, when the message has a
+callback URL, a status event is added to the callback outbox in the same
+transaction, so a committed change and its callback cannot be separated.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import msgspec
+
+from heliograph.domain.events import status_event
+from heliograph.domain.ids import AccountId, MessageId, PartId
+from heliograph.domain.messages import (
+    FINAL_STATES,
+    MessageState,
+    MessageView,
+    NewMessage,
+    PartView,
+    can_transition,
+    derive_state,
+    transition,
+)
+from heliograph.domain.outcomes import Receipt
+from heliograph.store.base import (
+    CallbackJob,
+    CallbackRetry,
+    Changes,
+    ClaimedPart,
+    Conflict,
+    MessageFilter,
+    PartResult,
+    QueueDepth,
+)
+
+S = MessageState
+_CHUNK = 500
+PENDING_RECEIPT_TTL_S = 3600.0
+_encode_json = msgspec.json.Encoder().encode
+
+
+@dataclass(slots=True)
+class _Msg:
+    id: str
+    account_id: str
+    state: MessageState
+    parts: int
+    callback_url: str | None
+    reference: str | None
+    recipient: str
+
+
+_MSG_COLUMNS = "m.id, m.account_id, m.state, m.parts, m.callback_url, m.reference, m.recipient"
+
+
+def _msg(row: Sequence[Any], offset: int = 0) -> _Msg:
+    return _Msg(
+        row[offset],
+        row[offset + 1],
+        S(row[offset + 2]),
+        row[offset + 3],
+        row[offset + 4],
+        row[offset + 5],
+        row[offset + 6],
+    )
+
+
+def _chunks(items: Sequence[Any]) -> Iterable[Sequence[Any]]:
+    for start in range(0, len(items), _CHUNK):
+        yield items[start : start + _CHUNK]
+
+
+def _marks(n: int) -> str:
+    return ",".join("?" * n)
+
+
+def _advance(
+    conn: sqlite3.Connection,
+    msgs: dict[str, _Msg],
+    single: dict[str, MessageState],
+    errors: dict[str, str | None],
+    now: float,
+    changes: Changes,
+) -> None:
+    """Derive and store the state of every touched message; queue callbacks.
+
+    ``single`` holds the new part state of single-part messages, which is the
+    message's state; multi-part messages are read back from their parts.
+    """
+    updates: list[tuple[str, float, str | None, str]] = []
+    callbacks: list[tuple[str, str, str, bytes, float, float]] = []
+    for mid, msg in msgs.items():
+        new = single.get(mid)
+        if new is None:
+            states = [S(r[0]) for r in conn.execute(_PART_STATES, (mid,))]
+            new = derive_state(states)
+        if new == msg.state:
+            continue
+        transition(msg.state, new)
+        error = errors.get(mid)
+        updates.append((new.value, now, error, mid))
+        changes.states[new] += 1
+        if msg.callback_url:
+            event = status_event(
+                message_id=mid,
+                reference=msg.reference,
+                to=msg.recipient,
+                state=new,
+                previous=msg.state,
+                parts=msg.parts,
+                error=error,
+                at=now,
+            )
+            callbacks.append((msg.account_id, mid, msg.callback_url, _encode_json(event), now, now))
+        msg.state = new
+    if updates:
+        conn.executemany(
+            "UPDATE messages SET state = ?, updated_at = ?, error = COALESCE(?, error)"
+            " WHERE id = ?",
+            updates,
+        )
+    if callbacks:
+        changes.callbacks += len(callbacks)
+        conn.executemany(
+            "INSERT INTO callbacks (account_id, message_id, url, body, next_attempt_at,"
+            " created_at) VALUES (?, ?, ?, ?, ?, ?)",
+            callbacks,
+        )
+
+
+_PART_STATES = "SELECT state FROM parts WHERE message_id = ? ORDER BY seq"
+
+
+def insert_messages(conn: sqlite3.Connection, messages: Sequence[NewMessage]) -> None:
+    conn.executemany(
+        "INSERT INTO messages VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULL)",
+        [
+            (
+                m.id,
+                m.account_id,
+                m.to,
+                m.sender,
+                m.text,
+                m.encoding,
+                m.data_coding,
+                m.parts,
+                m.concat_ref,
+                m.state.value,
+                m.reference,
+                m.callback_url,
+                m.priority,
+                m.created_at,
+                m.created_at,
+                m.due_at,
+                m.expires_at,
+            )
+            for m in messages
+        ],
+    )
+    conn.executemany(
+        "INSERT INTO parts (message_id, seq, state, priority, due_at, expires_at, updated_at)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?)",
+        [
+            (m.id, seq, m.state.value, m.priority, m.due_at, m.expires_at, m.created_at)
+            for m in messages
+            for seq in range(1, m.parts + 1)
+        ],
+    )
+
+
+_CLAIM = (
+    "SELECT p.id, p.seq, p.attempts, p.expires_at, " + _MSG_COLUMNS + ", m.sender, m.text,"
+    " m.encoding, m.data_coding, m.concat_ref, m.priority"
+    " FROM parts p JOIN messages m ON m.id = p.message_id"
+    " WHERE p.state = 'queued' AND p.due_at <= ?"
+    " ORDER BY p.priority DESC, p.due_at LIMIT ?"
+)
+
+
+def claim_parts(
+    conn: sqlite3.Connection, now: float, limit: int
+) -> tuple[list[ClaimedPart], Changes]:
+    changes = Changes()
+    claimed: list[ClaimedPart] = []
+    updates: list[tuple[str, int, float, int]] = []
+    msgs: dict[str, _Msg] = {}
+    single: dict[str, MessageState] = {}
+    errors: dict[str, str | None] = {}
+    for row in conn.execute(_CLAIM, (now, limit)).fetchall():
+        part_id, seq, attempts, expires_at = row[0], row[1], row[2], row[3]
+        msg = _msg(row, 4)
+        msgs[msg.id] = msg
+        if expires_at is not None and expires_at <= now:
+            new = S.EXPIRED
+            errors[msg.id] = "validity period passed before the part could be sent"
+        else:
+            new = S.SENDING
+            attempts += 1
+            claimed.append(
+                ClaimedPart(
+                    part_id=PartId(part_id),
+                    message_id=MessageId(msg.id),
+                    account_id=AccountId(msg.account_id),
+                    seq=seq,
+                    parts=msg.parts,
+                    to=msg.recipient,
+                    sender=row[11],
+                    text=row[12],
+                    encoding=row[13],
+                    data_coding=row[14],
+                    concat_ref=row[15],
+                    priority=row[16],
+                    attempts=attempts,
+                    expires_at=expires_at,
+                )
+            )
+        updates.append((new.value, attempts, now, part_id))
+        if msg.parts == 1:
+            single[msg.id] = new
+    conn.executemany(
+        "UPDATE parts SET state = ?, attempts = ?, updated_at = ? WHERE id = ?", updates
+    )
+    _advance(conn, msgs, single, errors, now, changes)
+    return claimed, changes
+
+
+def _load_parts(
+    conn: sqlite3.Connection, part_ids: Sequence[int]
+) -> dict[int, tuple[MessageState, _Msg]]:
+    found: dict[int, tuple[MessageState, _Msg]] = {}
+    for chunk in _chunks(part_ids):
+        sql = (
+            f"SELECT p.id, p.state, {_MSG_COLUMNS} FROM parts p"
+            f" JOIN messages m ON m.id = p.message_id WHERE p.id IN ({_marks(len(chunk))})"
+        )
+        for row in conn.execute(sql, chunk):
+            found[row[0]] = (S(row[1]), _msg(row, 2))
+    return found
+
+
+def record_results(conn: sqlite3.Connection, results: Sequence[PartResult], now: float) -> Changes:
+    changes = Changes()
+    current = _load_parts(conn, [r.part_id for r in results])
+    msgs: dict[str, _Msg] = {}
+    single: dict[str, MessageState] = {}
+    errors: dict[str, str | None] = {}
+    updates = []
+    accepted: list[str] = []
+    for r in results:
+        found = current.get(r.part_id)
+        if found is None or not can_transition(found[0], r.state):
+            continue  # cancelled or already recovered meanwhile
+        msg = msgs.setdefault(found[1].id, found[1])
+        updates.append(
+            (r.state.value, r.connector, r.upstream_id, r.error, r.due_at, now, r.part_id)
+        )
+        if msg.parts == 1:
+            single[msg.id] = r.state
+        if r.error:
+            errors[msg.id] = r.error
+        if r.upstream_id is not None:
+            accepted.append(r.upstream_id)
+    conn.executemany(
+        "UPDATE parts SET state = ?, connector = ?, upstream_id = ?, error = ?,"
+        " due_at = COALESCE(?, due_at), updated_at = ? WHERE id = ?",
+        updates,
+    )
+    _advance(conn, msgs, single, errors, now, changes)
+    if accepted and conn.execute("SELECT 1 FROM pending_receipts LIMIT 1").fetchone():
+        _match_pending(conn, accepted, now, changes)
+    return changes
+
+
+def _match_pending(
+    conn: sqlite3.Connection, upstream_ids: Sequence[str], now: float, changes: Changes
+) -> None:
+    receipts: list[Receipt] = []
+    ids: list[int] = []
+    for chunk in _chunks(upstream_ids):
+        sql = (
+            "SELECT id, connector, upstream_id, state, error, at FROM pending_receipts"
+            f" WHERE upstream_id IN ({_marks(len(chunk))}) ORDER BY id"
+        )
+        for row in conn.execute(sql, chunk):
+            ids.append(row[0])
+            receipts.append(
+                Receipt(
+                    connector=row[1], upstream_id=row[2], state=S(row[3]), error=row[4], at=row[5]
+                )
+            )
+    if not receipts:
+        return
+    conn.executemany("DELETE FROM pending_receipts WHERE id = ?", [(i,) for i in ids])
+    changes.merge(apply_receipts(conn, receipts, now, keep_unmatched=False))
+
+
+def apply_receipts(
+    conn: sqlite3.Connection, receipts: Sequence[Receipt], now: float, keep_unmatched: bool = True
+) -> Changes:
+    changes = Changes()
+    by_upstream: dict[tuple[str, str], tuple[int, MessageState, _Msg]] = {}
+    for chunk in _chunks([r.upstream_id for r in receipts]):
+        sql = (
+            f"SELECT p.id, p.state, p.connector, p.upstream_id, {_MSG_COLUMNS} FROM parts p"
+            f" JOIN messages m ON m.id = p.message_id"
+            f" WHERE p.upstream_id IN ({_marks(len(chunk))})"
+        )
+        for row in conn.execute(sql, chunk):
+            by_upstream[(row[2], row[3])] = (row[0], S(row[1]), _msg(row, 4))
+    msgs: dict[str, _Msg] = {}
+    single: dict[str, MessageState] = {}
+    errors: dict[str, str | None] = {}
+    updates = []
+    pending = []
+    for rc in receipts:
+        found = by_upstream.get((rc.connector, rc.upstream_id))
+        if found is None:
+            pending.append((rc.connector, rc.upstream_id, rc.state.value, rc.error, rc.at, now))
+            continue
+        part_id, state, msg = found
+        if rc.state == state or not can_transition(state, rc.state):
+            continue  # intermediate (enroute) or duplicate receipt
+        by_upstream[(rc.connector, rc.upstream_id)] = (part_id, rc.state, msg)
+        msgs.setdefault(msg.id, msg)
+        updates.append((rc.state.value, rc.error, now, part_id))
+        if msg.parts == 1:
+            single[msg.id] = rc.state
+        if rc.error:
+            errors[msg.id] = rc.error
+    conn.executemany(
+        "UPDATE parts SET state = ?, error = COALESCE(?, error), updated_at = ? WHERE id = ?",
+        updates,
+    )
+    _advance(conn, msgs, single, errors, now, changes)
+    if keep_unmatched and pending:
+        conn.executemany(
+            "INSERT INTO pending_receipts (connector, upstream_id, state, error, at, received_at)"
+            " VALUES (?, ?, ?, ?, ?, ?)",
+            pending,
+        )
+        changes.pending += len(pending)
+    return changes
+
+
+def _move_parts(
+    conn: sqlite3.Connection,
+    where: str,
+    params: Sequence[Any],
+    new: MessageState,
+    error: str | None,
+    now: float,
+) -> Changes:
+    """Move every part matching ``where`` to ``new`` and advance their messages."""
+    changes = Changes()
+    rows = conn.execute(
+        f"SELECT p.id, p.state, {_MSG_COLUMNS} FROM parts p"
+        f" JOIN messages m ON m.id = p.message_id WHERE {where}",
+        params,
+    ).fetchall()
+    msgs: dict[str, _Msg] = {}
+    single: dict[str, MessageState] = {}
+    errors: dict[str, str | None] = {}
+    updates = []
+    for row in rows:
+        transition(S(row[1]), new)
+        msg = msgs.setdefault(row[2], _msg(row, 2))
+        updates.append((new.value, now, row[0]))
+        if msg.parts == 1:
+            single[msg.id] = new
+        errors[msg.id] = error
+    conn.executemany("UPDATE parts SET state = ?, updated_at = ? WHERE id = ?", updates)
+    _advance(conn, msgs, single, errors, now, changes)
+    changes.resent = len(updates)
+    return changes
+
+
+def release_scheduled(conn: sqlite3.Connection, now: float) -> Changes:
+    due = [
+        r[0]
+        for r in conn.execute(
+            "SELECT id FROM messages WHERE state = 'scheduled' AND due_at <= ? LIMIT 5000",
+            (now,),
+        )
+    ]
+    changes = Changes()
+    for chunk in _chunks(due):
+        part = _move_parts(
+            conn, f"p.message_id IN ({_marks(len(chunk))})", chunk, S.QUEUED, None, now
+        )
+        changes.merge(part)
+    changes.resent = 0
+    return changes
+
+
+def expire_pending(conn: sqlite3.Connection, now: float) -> Changes:
+    changes = _move_parts(
+        conn,
+        "p.state = 'queued' AND p.expires_at <= ?",
+        (now,),
+        S.EXPIRED,
+        "validity period passed before the part could be sent",
+        now,
+    )
+    conn.execute(
+        "DELETE FROM pending_receipts WHERE received_at < ?", (now - PENDING_RECEIPT_TTL_S,)
+    )
+    changes.resent = 0
+    return changes
+
+
+def recover_inflight(conn: sqlite3.Connection, now: float) -> Changes:
+    return _move_parts(conn, "p.state = 'sending'", (), S.QUEUED, None, now)
+
+
+def cancel(conn: sqlite3.Connection, view: MessageView, now: float) -> None:
+    cancellable = {S.QUEUED, S.SCHEDULED}
+    if view.state not in cancellable or any(p.state not in cancellable for p in view.parts):
+        raise Conflict(f"message {view.id} is {view.state.value} and can no longer be cancelled")
+    _move_parts(conn, "p.message_id = ?", (view.id,), S.CANCELLED, "cancelled by client", now)
+
+
+def queue_depth(conn: sqlite3.Connection) -> QueueDepth:
+    def count(sql: str) -> int:
+        return int(conn.execute(sql).fetchone()[0])
+
+    return QueueDepth(
+        scheduled=count("SELECT count(*) FROM messages WHERE state = 'scheduled'"),
+        queued=count("SELECT count(*) FROM parts WHERE state = 'queued'"),
+        sending=count("SELECT count(*) FROM parts WHERE state = 'sending'"),
+        sent=0,
+        callbacks=count("SELECT count(*) FROM callbacks"),
+    )
+
+
+_VIEW_COLUMNS = (
+    "m.id, m.account_id, m.recipient, m.sender, m.text, m.encoding, m.state, m.reference,"
+    " m.callback_url, m.priority, m.created_at, m.updated_at, m.due_at, m.expires_at, m.error"
+)
+
+
+def _views(conn: sqlite3.Connection, rows: list[Any]) -> list[MessageView]:
+    parts: dict[str, list[PartView]] = {r[0]: [] for r in rows}
+    for chunk in _chunks(list(parts)):
+        sql = (
+            "SELECT message_id, seq, state, connector, upstream_id, attempts, error, updated_at"
+            f" FROM parts WHERE message_id IN ({_marks(len(chunk))}) ORDER BY message_id, seq"
+        )
+        for p in conn.execute(sql, chunk):
+            parts[p[0]].append(
+                PartView(
+                    seq=p[1],
+                    state=S(p[2]),
+                    connector=p[3],
+                    upstream_id=p[4],
+                    attempts=p[5],
+                    error=p[6],
+                    updated_at=p[7],
+                )
+            )
+    return [
+        MessageView(
+            id=r[0],
+            account_id=r[1],
+            to=r[2],
+            sender=r[3],
+            text=r[4],
+            encoding=r[5],
+            state=S(r[6]),
+            reference=r[7],
+            callback_url=r[8],
+            priority=r[9],
+            created_at=r[10],
+            updated_at=r[11],
+            due_at=r[12],
+            expires_at=r[13],
+            error=r[14],
+            parts=tuple(parts[r[0]]),
+        )
+        for r in rows
+    ]
+
+
+def get_message(conn: sqlite3.Connection, account_id: str, message_id: str) -> MessageView | None:
+    rows = conn.execute(
+        f"SELECT {_VIEW_COLUMNS} FROM messages m WHERE m.id = ? AND m.account_id = ?",
+        (message_id, account_id),
+    ).fetchall()
+    views = _views(conn, rows)
+    return views[0] if views else None
+
+
+def list_messages(
+    conn: sqlite3.Connection,
+    account_id: str,
+    flt: MessageFilter,
+    before: str | None,
+    limit: int,
+) -> list[MessageView]:
+    where = ["m.account_id = ?"]
+    params: list[Any] = [account_id]
+    for clause, value in (
+        ("m.id < ?", before),
+        ("m.state = ?", flt.state.value if flt.state else None),
+        ("m.recipient = ?", flt.to),
+        ("m.created_at >= ?", flt.created_from),
+        ("m.created_at < ?", flt.created_to),
+    ):
+        if value is not None:
+            where.append(clause)
+            params.append(value)
+    params.append(limit)
+    rows = conn.execute(
+        f"SELECT {_VIEW_COLUMNS} FROM messages m WHERE {' AND '.join(where)}"
+        " ORDER BY m.id DESC LIMIT ?",
+        params,
+    ).fetchall()
+    return _views(conn, rows)
+
+
+def claim_callbacks(
+    conn: sqlite3.Connection, now: float, limit: int, lease_s: float
+) -> list[CallbackJob]:
+    rows = conn.execute(
+        "SELECT c.id, c.account_id, c.message_id, c.url, c.body, a.callback_secret, c.attempts,"
+        " c.created_at FROM callbacks c JOIN accounts a ON a.id = c.account_id"
+        " WHERE c.next_attempt_at <= ? ORDER BY c.next_attempt_at LIMIT ?",
+        (now, limit),
+    ).fetchall()
+    conn.executemany(
+        "UPDATE callbacks SET next_attempt_at = ?, attempts = attempts + 1 WHERE id = ?",
+        [(now + lease_s, r[0]) for r in rows],
+    )
+    return [
+        CallbackJob(
+            id=r[0],
+            account_id=r[1],
+            message_id=r[2],
+            url=r[3],
+            body=bytes(r[4]),
+            secret=r[5],
+            attempts=r[6] + 1,
+            created_at=r[7],
+        )
+        for r in rows
+    ]
+
+
+def finish_callbacks(
+    conn: sqlite3.Connection,
+    done: Sequence[int],
+    retry: Sequence[CallbackRetry],
+    dead: Sequence[int],
+) -> None:
+    conn.executemany("DELETE FROM callbacks WHERE id = ?", [(i,) for i in (*done, *dead)])
+    conn.executemany(
+        "UPDATE callbacks SET next_attempt_at = ?, last_error = ? WHERE id = ?",
+        [(r.next_attempt_at, r.error, r.id) for r in retry],
+    )
+
+
+__all__ = ["FINAL_STATES"]
