@@ -236,8 +236,8 @@ def test_split_binary_with_ports() -> None:
     split = split_binary(data, reference=0x10, udh_extra=ports)
     assert split.data_coding == 0x04
     assert [p.udh.hex() for p in split.parts] == [
-        "0b05040b8423f0000310" + "0201",
-        "0b05040b8423f0000310" + "0202",
+        "0b0003100201" + "05040b8423f0",
+        "0b0003100202" + "05040b8423f0",
     ]
     assert b"".join(p.payload for p in split.parts) == data
     assert all(len(p.udh) + len(p.payload) <= 140 for p in split.parts)

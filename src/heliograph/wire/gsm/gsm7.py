@@ -23,7 +23,7 @@ from functools import lru_cache
 from typing import Final
 
 from heliograph.wire.errors import DecodeError, UnencodableCharacter
-from heliograph.wire.gsm.shift_tables import LOCKING_SHIFT_TABLES, SINGLE_SHIFT_TABLES
+from heliograph.wire.gsm.shift_tables import LOCKING_SHIFT_TABLES, SINGLE_SHIFT_TABLES, UNDEFINED
 
 __all__ = [
     "DEFAULT_ALPHABET",
@@ -70,10 +70,6 @@ DEFAULT_EXTENSION: Final[Mapping[int, str]] = {
     0x40: "|",
     0x65: "€",
 }
-
-# TS 23.038 §6.2.1: a code with no character in the table in force is displayed as the
-# character of the default alphabet (extension table) or as a space (reserved codes).
-_UNDEFINED: Final = "\uffff"
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -161,7 +157,7 @@ class Gsm7Alphabet:
 
     def _plain(self, code: int) -> str:
         char = self.table[code]
-        return " " if char in (_UNDEFINED, "\x1b") else char
+        return " " if char in (UNDEFINED, "\x1b") else char
 
 
 # ESC followed by one septet | a run of septets without ESC | a trailing lone ESC.
@@ -173,7 +169,7 @@ def _build(locking: int, single: int, table: str, shift: Mapping[int, str]) -> G
         raise ValueError(f"locking table {locking} has {len(table)} entries, not 128")
     encode_map: dict[int, str] = {}
     for code, char in enumerate(table):
-        if char in (_UNDEFINED, "\x1b") or ord(char) in encode_map:
+        if char in (UNDEFINED, "\x1b") or ord(char) in encode_map:
             continue
         encode_map[ord(char)] = chr(code)
     basic = frozenset(chr(c) for c in encode_map)
@@ -183,7 +179,7 @@ def _build(locking: int, single: int, table: str, shift: Mapping[int, str]) -> G
             encode_map[ord(char)] = "\x1b" + chr(code)
             extended.add(char)
     decode_map = {
-        code: (" " if char in (_UNDEFINED, "\x1b") else char) for code, char in enumerate(table)
+        code: (" " if char in (UNDEFINED, "\x1b") else char) for code, char in enumerate(table)
     }
     return Gsm7Alphabet(
         locking=locking,

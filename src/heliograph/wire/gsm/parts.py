@@ -19,13 +19,20 @@ count is needed when GSM 7-bit fits.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from itertools import product
+from functools import lru_cache
 from typing import Final, Literal
 
 from heliograph.wire.errors import EncodeError, UnencodableCharacter
 from heliograph.wire.gsm.dcs import Alphabet, encode_dcs
-from heliograph.wire.gsm.gsm7 import DEFAULT, ESC, Gsm7Alphabet, gsm7_alphabet, header_septets
-from heliograph.wire.gsm.shift_tables import LOCKING_SHIFT_TABLES, SINGLE_SHIFT_TABLES
+from heliograph.wire.gsm.gsm7 import (
+    DEFAULT,
+    DEFAULT_EXTENSION,
+    ESC,
+    Gsm7Alphabet,
+    gsm7_alphabet,
+    header_septets,
+)
+from heliograph.wire.gsm.shift_tables import LOCKING_SHIFT_TABLES, SINGLE_SHIFT_TABLES, UNDEFINED
 from heliograph.wire.gsm.transliterate import transliterate as _transliterate
 from heliograph.wire.gsm.udh import (
     concatenation_ie,
@@ -54,6 +61,8 @@ MAX_SEPTETS: Final = 160
 _CONCAT8_IE: Final = 5  # IEI, IEDL, reference, total, sequence (§9.2.3.24.1)
 _CONCAT16_IE: Final = 6  # IEI, IEDL, reference (2), total, sequence (§9.2.3.24.8)
 _SHIFT_IE: Final = 3  # IEI, IEDL, language (§9.2.3.24.15/.16)
+
+_CharSets = tuple[tuple[int, frozenset[str]], ...]
 
 _ALPHABET: Final = {
     "gsm7": Alphabet.GSM7,
@@ -134,14 +143,31 @@ def _count_chunks(data: bytes, size: int, *, unit: int, must_not_end: range) -> 
 # --- GSM 7-bit -------------------------------------------------------------------------
 
 
-def _gsm7_candidates(languages: frozenset[int] | None) -> list[Gsm7Alphabet]:
-    """Table combinations to try: defaults first, then single shift, locking, both."""
+@lru_cache(maxsize=64)
+def _tables(languages: frozenset[int]) -> tuple[_CharSets, _CharSets]:
+    """(locking, single shift) tables allowed by ``languages``, each with its characters."""
+    locking: _CharSets = ((0, DEFAULT.basic),)
+    single: _CharSets = ((0, frozenset(DEFAULT_EXTENSION.values())),)
+    for language in sorted(languages):
+        if language in LOCKING_SHIFT_TABLES:
+            table = frozenset(LOCKING_SHIFT_TABLES[language]) - {UNDEFINED, "\x1b"}
+            locking += ((language, table),)
+        if language in SINGLE_SHIFT_TABLES:
+            single += ((language, frozenset(SINGLE_SHIFT_TABLES[language].values())),)
+    return locking, single
+
+
+def _gsm7_candidates(text: str, languages: frozenset[int] | None) -> list[Gsm7Alphabet]:
+    """Table combinations that can carry every character of ``text`` (TS 23.038 §6.2.1.2)."""
     if not languages:
-        return [DEFAULT]
-    locking = [0, *sorted(lang for lang in languages if lang in LOCKING_SHIFT_TABLES)]
-    single = [0, *sorted(lang for lang in languages if lang in SINGLE_SHIFT_TABLES)]
-    combos = sorted(product(locking, single), key=lambda p: ((p[0] != 0) + (p[1] != 0), p))
-    return [gsm7_alphabet(lock, sing) for lock, sing in combos]
+        return [DEFAULT] if DEFAULT.count(text) is not None else []
+    chars = set(text)
+    locking, single = _tables(languages)
+    viable: list[Gsm7Alphabet] = []
+    for lock, lock_chars in locking:
+        rest = chars - lock_chars
+        viable.extend(gsm7_alphabet(lock, sing) for sing, chars2 in single if rest <= chars2)
+    return viable
 
 
 def _shift_ies(alphabet: Gsm7Alphabet) -> int:
@@ -159,24 +185,42 @@ def _gsm7_parts(alphabet: Gsm7Alphabet, text: str, septets: int, ref16: bool) ->
     return _count_chunks(encoded, size, unit=1, must_not_end=_NO_ESC_END)
 
 
+def _fewest_parts(length: int, ies: int, ref16: bool) -> int:
+    """A lower bound on the parts ``length`` characters need with ``ies`` shift IEs."""
+    if length <= _septet_capacity(_udh_octets(multipart=False, ref16=ref16, shift_ies=ies)):
+        return 1
+    return -(-length // _septet_capacity(_udh_octets(multipart=True, ref16=ref16, shift_ies=ies)))
+
+
 def _best_gsm7(
     text: str, languages: frozenset[int] | None, ref16: bool
 ) -> tuple[Gsm7Alphabet, int] | None:
+    """The table combination needing the fewest parts; ties go to fewer shift IEs."""
+    septets = DEFAULT.count(text)
+    if septets is not None and septets <= MAX_SEPTETS:
+        return DEFAULT, 1  # nothing beats one part without a UDH
     best: tuple[tuple[int, int, int], Gsm7Alphabet, int] | None = None
-    for alphabet in _gsm7_candidates(languages):
+    candidates = sorted(_gsm7_candidates(text, languages), key=_shift_ies)
+    for alphabet in candidates:
+        ies = _shift_ies(alphabet)
+        if (
+            best is not None
+            and ies > best[0][1]
+            and best[2] <= _fewest_parts(len(text), ies, ref16)
+        ):
+            break  # more IEs cannot need fewer parts than this
         septets = alphabet.count(text)
-        if septets is None:
-            continue
+        assert septets is not None
         parts = _gsm7_parts(alphabet, text, septets, ref16)
-        key = (parts, _shift_ies(alphabet), septets)
+        key = (parts, ies, septets)
         if best is None or key < best[0]:
             best = (key, alphabet, parts)
     return None if best is None else (best[1], best[2])
 
 
 def _gsm7_unencodable(text: str, languages: frozenset[int] | None) -> UnencodableCharacter:
-    candidates = _gsm7_candidates(languages)
-    union = frozenset().union(*(a.charset for a in candidates))
+    locking, single = _tables(languages or frozenset())
+    union = frozenset().union(*(chars for _, chars in (*locking, *single)))
     bad = set(text) - union
     if bad:
         position = min(text.index(c) for c in bad)
@@ -269,11 +313,11 @@ def _check_count(count: int, max_parts: int) -> None:
 
 
 def _udhs(count: int, *, reference: int, ref16: bool, head: bytes = b"") -> list[bytes]:
-    """One UDH per part: ``head`` IEs (without UDHL) plus concatenation when multipart."""
+    """One UDH per part: concatenation when multipart, then the ``head`` IEs (no UDHL)."""
     if count == 1:
         return [encode_udh(head) if head else b""]
     return [
-        encode_udh(head + concatenation_ie(reference, count, seq, ref16=ref16))
+        encode_udh(concatenation_ie(reference, count, seq, ref16=ref16) + head)
         for seq in range(1, count + 1)
     ]
 
@@ -406,7 +450,7 @@ def split_binary(
     """Split 8-bit data into parts (140 / 134 octets, less ``udh_extra``).
 
     ``udh_extra`` holds further encoded IEs (without UDHL), e.g. application ports
-    (TS 23.040 §9.2.3.24.4), repeated in every part before the concatenation IE.
+    (TS 23.040 §9.2.3.24.4), repeated in every part after the concatenation IE.
     """
     _check_reference(reference, ref16)
     pieces = _split_octets(
