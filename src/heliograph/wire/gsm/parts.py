@@ -32,8 +32,10 @@ from heliograph.wire.gsm.gsm7 import (
     gsm7_alphabet,
     header_septets,
 )
+from heliograph.wire.gsm.latin1 import LATIN1_CHARSET, encode_latin1
 from heliograph.wire.gsm.shift_tables import LOCKING_SHIFT_TABLES, SINGLE_SHIFT_TABLES, UNDEFINED
 from heliograph.wire.gsm.transliterate import transliterate as _transliterate
+from heliograph.wire.gsm.ucs2 import encode_ucs2
 from heliograph.wire.gsm.udh import (
     concatenation_ie,
     encode_udh,
@@ -233,20 +235,6 @@ def _gsm7_unencodable(text: str, languages: frozenset[int] | None) -> Unencodabl
 # --- octet alphabets -------------------------------------------------------------------
 
 
-def _ucs2_bytes(text: str) -> bytes:
-    try:
-        return text.encode("utf-16-be")
-    except UnicodeEncodeError as exc:  # a lone surrogate is not text
-        raise UnencodableCharacter(text[exc.start], exc.start, "UCS-2") from None
-
-
-def _latin1_bytes(text: str) -> bytes:
-    try:
-        return text.encode("latin-1")
-    except UnicodeEncodeError as exc:
-        raise UnencodableCharacter(text[exc.start], exc.start, "Latin-1") from None
-
-
 def _octet_parts(n_octets: int, *, unit: int, ref16: bool, data: bytes | None = None) -> int:
     if n_octets <= MAX_OCTETS - (MAX_OCTETS % unit):
         return 1
@@ -258,7 +246,7 @@ def _octet_parts(n_octets: int, *, unit: int, ref16: bool, data: bytes | None = 
 
 
 def _ucs2_count(text: str, ref16: bool) -> int:
-    data = _ucs2_bytes(text)
+    data = encode_ucs2(text)
     if len(data) == 2 * len(text):  # no surrogate pairs: plain division
         return _octet_parts(len(data), unit=2, ref16=ref16)
     return _octet_parts(len(data), unit=2, ref16=ref16, data=data)
@@ -294,7 +282,7 @@ def count_parts(
     if encoding == "ucs2":
         return "ucs2", _ucs2_count(text, ref16)
     if encoding == "latin1":
-        return "latin1", _octet_parts(len(_latin1_bytes(text)), unit=1, ref16=ref16)
+        return "latin1", _octet_parts(len(encode_latin1(text)), unit=1, ref16=ref16)
     if encoding == "binary":
         return "binary", _octet_parts(len(text.encode("utf-8")), unit=1, ref16=ref16)
     raise EncodeError(f"unknown encoding {encoding!r}")
@@ -365,16 +353,9 @@ def _split_octets(
 
 def _encode_forced(text: str, encoding: str, transliterate: bool) -> str:
     """The text a forced octet alphabet carries (transliterated when asked)."""
-    if encoding == "latin1" and transliterate and not _latin1_ok(text):
-        return _transliterate(text, _LATIN1)
+    if encoding == "latin1" and transliterate and text and max(text) > "\xff":
+        return _transliterate(text, LATIN1_CHARSET)
     return text
-
-
-_LATIN1: Final = frozenset(chr(c) for c in range(256))
-
-
-def _latin1_ok(text: str) -> bool:
-    return not text or max(text) <= "\xff"
 
 
 def split_text(
@@ -421,9 +402,9 @@ def split_text(
         raise EncodeError(f"unknown encoding {encoding!r}")
     text = _encode_forced(text, encoding, transliterate)
     if encoding == "ucs2":
-        data, unit = _ucs2_bytes(text), 2
+        data, unit = encode_ucs2(text), 2
     elif encoding == "latin1":
-        data, unit = _latin1_bytes(text), 1
+        data, unit = encode_latin1(text), 1
     else:
         data, unit = text.encode("utf-8"), 1
     pieces = _split_octets(data, unit=unit, reference=reference, ref16=ref16, max_parts=max_parts)
