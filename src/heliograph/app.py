@@ -228,6 +228,7 @@ class Gateway:
             async with asyncio.TaskGroup() as tg:
                 for connector in self.connectors.values():
                     await connector.start()
+                    connector.resume(await self.store.awaiting_receipt(connector.id))
                     tg.create_task(
                         self._supervise(
                             f"inbound-{connector.id}", partial(self.receipts.consume, connector)

@@ -72,6 +72,27 @@ class LoopbackConnector:
         if self._timer is None:
             self._timer = asyncio.create_task(self._release(), name=f"loopback-{self.id}")
 
+    def resume(self, awaiting: Sequence[UpstreamId]) -> None:
+        """Issue receipts for parts accepted before a restart: the simulated SMSC's
+        memory died with the process, but the gateway's store still knows them."""
+        now = self._clock.now()
+        for upstream_id in awaiting:
+            self._due.append(
+                (now + self._settings.receipt_delay_s, self._receipt(upstream_id, now))
+            )
+        self._added.set()
+
+    def _receipt(self, upstream_id: UpstreamId, now: float) -> Receipt:
+        s = self._settings
+        delivered = s.delivery_ratio >= 1.0 or self._random.random() < s.delivery_ratio
+        return Receipt(
+            connector=self.id,
+            upstream_id=upstream_id,
+            state=MessageState.DELIVERED if delivered else s.failure_state,
+            error=None if delivered else s.failure_error,
+            at=now + s.receipt_delay_s,
+        )
+
     async def submit_batch(self, parts: Sequence[OutboundPart]) -> list[SubmitOutcome]:
         s = self._settings
         now = self._clock.now()
@@ -87,19 +108,7 @@ class LoopbackConnector:
             upstream_id = UpstreamId(f"{self._prefix}{next(self._counter):012x}")
             outcomes.append(Accepted(upstream_id=upstream_id))
             if s.receipts:
-                delivered = s.delivery_ratio >= 1.0 or rand() < s.delivery_ratio
-                self._due.append(
-                    (
-                        now + s.receipt_delay_s,
-                        Receipt(
-                            connector=self.id,
-                            upstream_id=upstream_id,
-                            state=MessageState.DELIVERED if delivered else s.failure_state,
-                            error=None if delivered else s.failure_error,
-                            at=now + s.receipt_delay_s,
-                        ),
-                    )
-                )
+                self._due.append((now + s.receipt_delay_s, self._receipt(upstream_id, now)))
         self.submitted += len(parts)
         self._added.set()
         return outcomes

@@ -19,7 +19,7 @@ class Backoff:
     max_attempts: int = 10
 
     def delay_s(self, attempt: int, rand: float) -> float:
-        raw = min(self.max_s, self.base_s * 2.0 ** max(0, attempt - 1))
+        raw = min(self.max_s, self.base_s * 2.0 ** min(max(0, attempt - 1), 64))
         return raw * (1.0 - self.jitter * rand)
 
     def exhausted(self, attempt: int) -> bool:

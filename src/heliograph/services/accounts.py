@@ -93,21 +93,19 @@ class AccountService:
             smpp_system_id=name[:15],
             smpp_password=secrets.token_urlsafe(6)[:8],
         )
-        creds = [
-            api_key_credential(account.id, new.api_key, now),
-            secret_credential(
-                account.id, CredentialKind.PASSWORD, name, new.password, os.urandom(16), now
-            ),
-            secret_credential(account.id, CredentialKind.PIN, name, new.pin, os.urandom(16), now),
-            secret_credential(
-                account.id,
-                CredentialKind.SMPP,
-                new.smpp_system_id,
-                new.smpp_password,
-                os.urandom(16),
-                now,
-            ),
+        secret_creds = [
+            (CredentialKind.PASSWORD, name, new.password),
+            (CredentialKind.PIN, name, new.pin),
+            (CredentialKind.SMPP, new.smpp_system_id, new.smpp_password),
         ]
+        # scrypt is slow on purpose: keep it off the event loop.
+        hashed = await asyncio.to_thread(
+            lambda: [
+                secret_credential(account.id, kind, lookup, secret, os.urandom(16), now)
+                for kind, lookup, secret in secret_creds
+            ]
+        )
+        creds = [api_key_credential(account.id, new.api_key, now), *hashed]
         try:
             await self._store.create_account(account, creds)
         except Conflict as exc:

@@ -11,7 +11,7 @@ import time
 from collections.abc import AsyncIterator, Sequence
 from typing import Protocol
 
-from heliograph.domain.ids import ConnectorId
+from heliograph.domain.ids import ConnectorId, UpstreamId
 from heliograph.domain.messages import MoMessage
 from heliograph.domain.outcomes import Receipt, SubmitOutcome
 from heliograph.store.base import ClaimedPart
@@ -38,6 +38,12 @@ class Connector(Protocol):
     def window_in_use(self) -> int: ...
 
     async def start(self) -> None: ...
+
+    def resume(self, awaiting: Sequence[UpstreamId]) -> None:
+        """After a restart: the parts this connector accepted that still await a receipt.
+
+        A real upstream keeps them and needs nothing; a simulated one re-issues receipts.
+        """
 
     async def submit_batch(self, parts: Sequence[OutboundPart]) -> list[SubmitOutcome]:
         """One outcome per part, in order. Never raises for upstream problems."""

@@ -198,6 +198,9 @@ class Store(Protocol):
     async def expire_pending(self, now: float) -> Changes:
         """Expire queued and scheduled messages whose validity has passed."""
 
+    async def awaiting_receipt(self, connector: ConnectorId) -> list[UpstreamId]:
+        """Upstream ids of parts sent through ``connector`` and still without a final receipt."""
+
     async def recover_inflight(self, now: float) -> Changes:
         """After a restart: parts left in sending go back to queued (resent, counted)."""
 

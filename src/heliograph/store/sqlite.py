@@ -20,7 +20,7 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import Any, TypeVar
 
 from heliograph.domain.accounts import Account, Credential, CredentialKind
-from heliograph.domain.ids import AccountId, MessageId
+from heliograph.domain.ids import AccountId, ConnectorId, MessageId, UpstreamId
 from heliograph.domain.messages import MessageState, MessageView
 from heliograph.domain.messages import NewMessage as NewMessage
 from heliograph.domain.outcomes import Receipt
@@ -236,6 +236,16 @@ class SqliteStore:
 
     async def expire_pending(self, now: float) -> Changes:
         return await self._write(lambda conn: lc.expire_pending(conn, now))
+
+    async def awaiting_receipt(self, connector: ConnectorId) -> list[UpstreamId]:
+        def job(conn: sqlite3.Connection) -> list[UpstreamId]:
+            rows = conn.execute(
+                "SELECT upstream_id FROM parts WHERE state = 'sent' AND connector = ?",
+                (connector,),
+            )
+            return [UpstreamId(r[0]) for r in rows]
+
+        return await self._read(job)
 
     async def recover_inflight(self, now: float) -> Changes:
         return await self._write(lambda conn: lc.recover_inflight(conn, now))

@@ -1,0 +1,78 @@
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from heliograph.config import ConfigError, load
+
+
+def test_defaults_without_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    cfg = load(env={})
+    assert (cfg.http.port, cfg.smpp.port, cfg.smtp.port) == (8080, 2775, 2525)
+    assert cfg.http.host == cfg.smpp.host == cfg.smtp.host == "127.0.0.1"
+    assert cfg.store_url == "sqlite:///data/heliograph.sqlite3"
+    assert [c.name for c in cfg.connectors] == ["loopback"]
+
+
+def test_file_and_environment_overrides(tmp_path: Path) -> None:
+    path = tmp_path / "h.toml"
+    path.write_text('[http]\nport = 9000\n[[connectors]]\nname = "a"\nreceipt_delay_s = 2\n')
+    cfg = load(
+        str(path),
+        env={
+            "HELIOGRAPH_HTTP_PORT": "9100",
+            "HELIOGRAPH_SMPP_PORT": "2776",
+            "HELIOGRAPH_SMTP_PORT": "2526",
+            "HELIOGRAPH_STORE_URL": "sqlite:////tmp/x.db",
+            "HELIOGRAPH_DATA_DIR": "/var/lib/heliograph",
+        },
+    )
+    assert (cfg.http.port, cfg.smpp.port, cfg.smtp.port) == (9100, 2776, 2526)
+    assert cfg.store_url == "sqlite:////tmp/x.db"
+    assert cfg.data_dir == "/var/lib/heliograph"
+    assert cfg.connectors[0].receipt_delay_s == 2.0
+
+
+@pytest.mark.parametrize(
+    ("text", "env", "key"),
+    [
+        ("[http]\nport = 70000\n", {}, "http.port"),
+        ('[http]\nport = "x"\n', {}, "http.port"),
+        ("[http]\nprot = 1\n", {}, "http.prot"),
+        ("[bogus]\n", {}, "bogus"),
+        ("", {"HELIOGRAPH_SMPP_PORT": "many"}, "smpp.port"),
+        ('[store]\nurl = "mysql://x"\n', {}, "store.url"),
+        ('[[connectors]]\nname = "a"\ntype = "smpp"\n', {}, "connectors[0].type"),
+        ('[[connectors]]\nname = "a"\ndelivery_ratio = 2\n', {}, "connectors[0].delivery_ratio"),
+        ("[[connectors]]\nreceipt_delay_s = 1\n", {}, "connectors[0].name"),
+        ('log_level = "loud"\n', {}, "log_level"),
+        ("[http\n", {}, "h.toml"),
+    ],
+)
+def test_invalid_config_names_the_key(
+    tmp_path: Path, text: str, env: dict[str, str], key: str
+) -> None:
+    path = tmp_path / "h.toml"
+    path.write_text(text)
+    with pytest.raises(ConfigError) as info:
+        load(str(path), env=env)
+    assert key in str(info.value)
+
+
+def test_serve_with_invalid_config_exits_2_and_starts_nothing(tmp_path: Path) -> None:
+    path = tmp_path / "h.toml"
+    path.write_text("[http]\nport = -1\n")
+    result = subprocess.run(
+        [sys.executable, "-m", "heliograph", "serve", "--config", str(path)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        cwd=tmp_path,
+    )
+    assert result.returncode == 2
+    assert "http.port" in result.stderr
+    assert not (tmp_path / "data").exists()
