@@ -97,6 +97,10 @@ class Gsm7Alphabet:
     encode_map: Mapping[int, str]
     #: latin-1 code point of a septet → character, for septets not preceded by ESC.
     decode_map: Mapping[int, str]
+    #: matches any character outside ``charset``.
+    unencodable: re.Pattern[str]
+    #: matches the characters of ``extended``.
+    escaped: re.Pattern[str]
 
     @property
     def name(self) -> str:
@@ -107,26 +111,21 @@ class Gsm7Alphabet:
 
     def count(self, text: str) -> int | None:
         """Septets needed for ``text``, or ``None`` when a character cannot be encoded."""
-        chars = set(text)
-        if chars <= self.basic:
-            return len(text)
-        if not chars <= self.charset:
+        if self.unencodable.search(text):
             return None
-        return len(text) + sum(text.count(c) for c in chars & self.extended)
+        escapes = self.escaped.findall(text)
+        return len(text) + len(escapes) if escapes else len(text)
 
     def first_unencodable(self, text: str) -> tuple[str, int] | None:
         """The first character of ``text`` this alphabet cannot carry, with its index."""
-        bad = set(text) - self.charset
-        if not bad:
-            return None
-        position = min(text.index(c) for c in bad)
-        return text[position], position
+        found = self.unencodable.search(text)
+        return None if found is None else (found.group(), found.start())
 
     def encode(self, text: str) -> bytes:
         """Text → unpacked septets; raises :class:`UnencodableCharacter`."""
-        found = self.first_unencodable(text)
+        found = self.unencodable.search(text)
         if found is not None:
-            raise UnencodableCharacter(found[0], found[1], self.name)
+            raise UnencodableCharacter(found.group(), found.start(), self.name)
         return text.translate(self.encode_map).encode("latin-1")
 
     def decode(self, septets: bytes) -> str:
@@ -181,6 +180,7 @@ def _build(locking: int, single: int, table: str, shift: Mapping[int, str]) -> G
     decode_map = {
         code: (" " if char in (UNDEFINED, "\x1b") else char) for code, char in enumerate(table)
     }
+    charset = basic | extended
     return Gsm7Alphabet(
         locking=locking,
         single=single,
@@ -188,10 +188,17 @@ def _build(locking: int, single: int, table: str, shift: Mapping[int, str]) -> G
         shift=dict(shift),
         basic=basic,
         extended=frozenset(extended),
-        charset=basic | extended,
+        charset=charset,
         encode_map=encode_map,
         decode_map=decode_map,
+        unencodable=re.compile(f"[^{_char_class(charset)}]"),
+        escaped=re.compile(f"[{_char_class(extended)}]" if extended else "(?!)"),
     )
+
+
+def _char_class(chars: set[str] | frozenset[str]) -> str:
+    """The inside of a regular expression character class matching exactly ``chars``."""
+    return "".join(re.escape(c) for c in sorted(chars))
 
 
 @lru_cache(maxsize=256)

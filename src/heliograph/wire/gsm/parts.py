@@ -37,7 +37,6 @@ from heliograph.wire.gsm.shift_tables import LOCKING_SHIFT_TABLES, SINGLE_SHIFT_
 from heliograph.wire.gsm.transliterate import transliterate as _transliterate
 from heliograph.wire.gsm.ucs2 import encode_ucs2
 from heliograph.wire.gsm.udh import (
-    concatenation_ie,
     encode_udh,
     national_locking_shift_ie,
     national_single_shift_ie,
@@ -301,13 +300,21 @@ def _check_count(count: int, max_parts: int) -> None:
 
 
 def _udhs(count: int, *, reference: int, ref16: bool, head: bytes = b"") -> list[bytes]:
-    """One UDH per part: concatenation when multipart, then the ``head`` IEs (no UDHL)."""
+    """One UDH per part: concatenation when multipart, then the ``head`` IEs (no UDHL).
+
+    The concatenation IE (§9.2.3.24.1 / .8) is laid out inline: this runs for every part.
+    """
     if count == 1:
         return [encode_udh(head) if head else b""]
-    return [
-        encode_udh(concatenation_ie(reference, count, seq, ref16=ref16) + head)
-        for seq in range(1, count + 1)
-    ]
+    if count > MAX_PARTS:
+        raise EncodeError(f"message needs {count} parts, more than the limit of {MAX_PARTS}")
+    if len(head) + _CONCAT16_IE > MAX_OCTETS - 2:
+        raise EncodeError(f"a UDH of {len(head)} octets leaves no room for data")
+    if ref16:
+        prefix = bytes((len(head) + 6, 0x08, 4, reference >> 8, reference & 0xFF, count))
+    else:
+        prefix = bytes((len(head) + 5, 0x00, 3, reference, count))
+    return [prefix + bytes((seq,)) + head for seq in range(1, count + 1)]
 
 
 def _split_gsm7(
@@ -321,10 +328,9 @@ def _split_gsm7(
         head += national_locking_shift_ie(alphabet.locking)
     encoded = alphabet.encode(text)
     if len(encoded) <= _septet_capacity(_udh_octets(multipart=False, ref16=ref16, shift_ies=ies)):
-        chunks = [encoded]
-    else:
-        size = _septet_capacity(_udh_octets(multipart=True, ref16=ref16, shift_ies=ies))
-        chunks = _chunks(encoded, size, unit=1, must_not_end=_NO_ESC_END)
+        return (EncodedPart(udh=encode_udh(head) if head else b"", payload=encoded, text=text),)
+    size = _septet_capacity(_udh_octets(multipart=True, ref16=ref16, shift_ies=ies))
+    chunks = _chunks(encoded, size, unit=1, must_not_end=_NO_ESC_END)
     _check_count(len(chunks), max_parts)
     udhs = _udhs(len(chunks), reference=reference, ref16=ref16, head=head)
     return tuple(
