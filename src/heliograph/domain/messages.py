@@ -44,8 +44,12 @@ S = MessageState
 TRANSITIONS: dict[MessageState, frozenset[MessageState]] = {
     S.ACCEPTED: frozenset({S.SCHEDULED, S.QUEUED, S.CANCELLED, S.FAILED}),
     S.SCHEDULED: frozenset({S.QUEUED, S.CANCELLED, S.EXPIRED}),
-    # QUEUED → QUEUED is a rescheduled retry that has not been claimed yet.
-    S.QUEUED: frozenset({S.SENDING, S.CANCELLED, S.EXPIRED, S.FAILED}),
+    # A multi-part message is QUEUED while one part waits for a retry; if that
+    # part then expires or fails, the message takes the worst outcome of all its
+    # parts, which may be a receipt's UNDELIVERABLE or REJECTED of another part.
+    S.QUEUED: frozenset(
+        {S.SENDING, S.CANCELLED, S.EXPIRED, S.FAILED, S.UNDELIVERABLE, S.REJECTED}
+    ),
     # SENDING → QUEUED is a retry after a temporary upstream failure or a crash.
     S.SENDING: frozenset({S.SENT, S.QUEUED, S.FAILED, S.EXPIRED}),
     S.SENT: frozenset({S.DELIVERED, S.UNDELIVERABLE, S.EXPIRED, S.REJECTED, S.FAILED}),

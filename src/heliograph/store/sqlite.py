@@ -86,7 +86,7 @@ class SqliteStore:
 
     async def _read(self, job: Callable[[sqlite3.Connection], T]) -> T:
         if self._pool is None:
-            result: T = await self.writer.submit(job, transaction=False)
+            result: T = await self.writer.submit(job)
             return result
         return await asyncio.get_running_loop().run_in_executor(self._pool, self._run_read, job)
 

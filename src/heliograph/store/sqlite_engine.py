@@ -5,8 +5,8 @@ Theory of operation
 SQLite allows one writer at a time, so every write of the process goes through
 one thread that owns the write connection. Callers enqueue *jobs* (a function
 of the connection) and await a future. The writer takes every job waiting,
-runs them in ONE transaction (each inside its own SAVEPOINT, so that one job
-failing rolls back only itself), commits once and then resolves all their
+runs them in ONE transaction (if one fails, the batch is rolled back and each
+job is run again alone, so that a failure rolls back only itself), commits once and then resolves all their
 futures in one loop callback. While a commit is being synced, new jobs pile up
 and share the next one: under load, one fsync serves hundreds of submits, and
 at rest a lone job commits at once without waiting for company.
@@ -104,9 +104,9 @@ class Writer:
     def start(self) -> None:
         self._thread.start()
 
-    def submit(self, job: Job, *, transaction: bool = True) -> asyncio.Future[Any]:
+    def submit(self, job: Job) -> asyncio.Future[Any]:
         fut: asyncio.Future[Any] = self._loop.create_future()
-        self._jobs.put((job, fut, transaction))
+        self._jobs.put((job, fut))
         return fut
 
     def stop(self) -> None:
@@ -135,32 +135,51 @@ class Writer:
                 return
 
     def _run_batch(self, batch: list[Any]) -> list[tuple[asyncio.Future[Any], bool, Any]]:
+        """Run a batch in one transaction; if a job fails, run each job on its own.
+
+        The fast path has no per-job SAVEPOINT: jobs rarely fail (a uniqueness
+        conflict), and when one does the whole transaction is rolled back and
+        every job is run again in a transaction of its own, so the failure
+        touches only its own caller. Jobs are functions of the connection and
+        safe to run again after a rollback.
+        """
         conn = self._conn
         results: list[tuple[asyncio.Future[Any], bool, Any]] = []
         try:
             conn.execute("BEGIN IMMEDIATE")
-            for job, fut, transaction in batch:
-                if not transaction:
-                    results.append(_call(job, conn, fut))
-                    continue
-                conn.execute("SAVEPOINT job")
+            for job, fut in batch:
                 outcome = _call(job, conn, fut)
-                if outcome[1]:
-                    conn.execute("RELEASE job")
-                else:
-                    conn.execute("ROLLBACK TO job")
-                    conn.execute("RELEASE job")
+                if not outcome[1]:
+                    conn.execute("ROLLBACK")
+                    return [self._run_alone(item) for item in batch]
                 results.append(outcome)
             conn.execute("COMMIT")
-            self.commits += 1
-            self.jobs_done += len(batch)
         except sqlite3.Error as exc:
             if conn.in_transaction:
                 conn.execute("ROLLBACK")
             error = map_sqlite_error(exc)
             error.__cause__ = exc
-            return [(fut, False, error) for _, fut, _ in batch]
+            return [(fut, False, error) for _, fut in batch]
+        self.commits += 1
+        self.jobs_done += len(batch)
         return results
+
+    def _run_alone(self, item: Any) -> tuple[asyncio.Future[Any], bool, Any]:
+        job, fut = item
+        conn = self._conn
+        try:
+            conn.execute("BEGIN IMMEDIATE")
+            outcome = _call(job, conn, fut)
+            conn.execute("COMMIT" if outcome[1] else "ROLLBACK")
+        except sqlite3.Error as exc:
+            if conn.in_transaction:
+                conn.execute("ROLLBACK")
+            error = map_sqlite_error(exc)
+            error.__cause__ = exc
+            return (fut, False, error)
+        self.commits += 1
+        self.jobs_done += 1
+        return outcome
 
 
 def _call(job: Job, conn: sqlite3.Connection, fut: asyncio.Future[Any]) -> tuple[Any, bool, Any]:
