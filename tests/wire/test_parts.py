@@ -305,3 +305,28 @@ def test_property_split_binary(data: bytes, ref16: bool) -> None:
     assert b"".join(p.payload for p in split.parts) == data
     _check_limits(split)
     _check_concatenation(split, 3)
+
+
+@given(gsm_text, st.booleans())
+def test_property_gsm7_never_needs_more_parts_than_ucs2(text: str, ref16: bool) -> None:
+    """Why ``auto`` needs no UCS-2 count when GSM 7-bit can carry the text."""
+    _, gsm7_parts = count_parts(text, encoding="gsm7", ref16=ref16)
+    _, ucs2_parts = count_parts(text, encoding="ucs2", ref16=ref16)
+    assert gsm7_parts <= ucs2_parts
+
+
+@given(
+    st.text(
+        alphabet=st.one_of(st.characters(blacklist_categories=()), st.sampled_from("\ud800€")),
+        max_size=300,
+    ),
+    st.sampled_from(["auto", "gsm7", "latin1", "ucs2", "binary"]),
+    st.booleans(),
+)
+def test_property_only_documented_errors(text: str, encoding: Encoding, translit: bool) -> None:
+    """Arbitrary text, lone surrogates included, raises nothing but EncodeError."""
+    try:
+        split = split_text(text, reference=1, encoding=encoding, transliterate=translit)
+    except EncodeError:
+        return
+    _check_limits(split)

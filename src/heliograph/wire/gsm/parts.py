@@ -234,6 +234,13 @@ def _gsm7_unencodable(text: str, languages: frozenset[int] | None) -> Unencodabl
 # --- octet alphabets -------------------------------------------------------------------
 
 
+def _utf8_bytes(text: str) -> bytes:
+    try:
+        return text.encode("utf-8")
+    except UnicodeEncodeError as exc:  # a lone surrogate is not text
+        raise UnencodableCharacter(text[exc.start], exc.start, "UTF-8") from None
+
+
 def _octet_parts(n_octets: int, *, unit: int, ref16: bool, data: bytes | None = None) -> int:
     if n_octets <= MAX_OCTETS - (MAX_OCTETS % unit):
         return 1
@@ -283,7 +290,7 @@ def count_parts(
     if encoding == "latin1":
         return "latin1", _octet_parts(len(encode_latin1(text)), unit=1, ref16=ref16)
     if encoding == "binary":
-        return "binary", _octet_parts(len(text.encode("utf-8")), unit=1, ref16=ref16)
+        return "binary", _octet_parts(len(_utf8_bytes(text)), unit=1, ref16=ref16)
     raise EncodeError(f"unknown encoding {encoding!r}")
 
 
@@ -412,7 +419,7 @@ def split_text(
     elif encoding == "latin1":
         data, unit = encode_latin1(text), 1
     else:
-        data, unit = text.encode("utf-8"), 1
+        data, unit = _utf8_bytes(text), 1
     pieces = _split_octets(data, unit=unit, reference=reference, ref16=ref16, max_parts=max_parts)
     codec = {"ucs2": "utf-16-be", "latin1": "latin-1"}.get(encoding)
     return SplitText(
