@@ -70,6 +70,8 @@ def main() -> None:
         print(f"submit (accepted, committed): {args.total / submit_s:,.0f} msg/s")
         print(f"end to end (delivered): {args.total / total_s:,.0f} msg/s over {total_s:.1f} s")
         print(f"gateway RSS: {rss_mb(gw.proc.pid):.0f} MB")
+        db = sum(f.stat().st_size for f in gw.data_dir.glob("heliograph.sqlite3*"))
+        print(f"database: {db / 1e6:.0f} MB for {args.preload + args.total} messages")
     finally:
         gw.stop()
 
