@@ -128,6 +128,7 @@ def _chunks(data: bytes, size: int, *, unit: int, must_not_end: range) -> list[b
 
 _NO_ESC_END: Final = range(ESC, ESC + 1)
 _NO_HIGH_SURROGATE_END: Final = range(0xD800, 0xDC00)
+_ANY_END: Final = range(0)
 
 
 def _count_chunks(data: bytes, size: int, *, unit: int, must_not_end: range) -> int:
@@ -358,7 +359,8 @@ def _split_octets(
         size -= size % unit
         if size <= 0:
             raise EncodeError(f"a UDH of {len(head)} octets leaves no room for data")
-        chunks = _chunks(data, size, unit=unit, must_not_end=_NO_HIGH_SURROGATE_END)
+        forbidden = _NO_HIGH_SURROGATE_END if unit == 2 else _ANY_END
+        chunks = _chunks(data, size, unit=unit, must_not_end=forbidden)
     _check_count(len(chunks), max_parts)
     udhs = _udhs(len(chunks), reference=reference, ref16=ref16, head=head)
     return list(zip(udhs, chunks, strict=True))
