@@ -415,6 +415,11 @@ def test_smpp_with_sequence_number_copies() -> None:
     assert with_sequence_number(copy, 0) == pdu
 
 
+def test_smpp_encode_with_other_sequence_number() -> None:
+    pdu = pdus.SubmitSmResp(sequence_number=1, message_id="x")
+    assert decode(encode(pdu, 7)) == pdus.SubmitSmResp(sequence_number=7, message_id="x")
+
+
 def test_smpp_tlv_find() -> None:
     pdu = pdus.DeliverSm(
         tlvs=(

@@ -239,8 +239,8 @@ def _encode_body(plan: _Plan, values: tuple[Any, ...], buf: bytearray) -> None:
             buf += _encode_list(kind, values[index], arg, status)
 
 
-def encode(pdu: Pdu) -> bytes:
-    """Encode a PDU, header included.
+def encode(pdu: Pdu, sequence_number: int | None = None) -> bytes:
+    """Encode a PDU, header included, optionally with another sequence_number.
 
     Raises:
         EncodeError: a field that does not fit its wire format; ``status`` is the
@@ -261,7 +261,8 @@ def encode(pdu: Pdu) -> bytes:
         except struct.error as exc:
             raise EncodeError(f"{pdu!r}: {exc}", status=CommandStatus.ESME_RSYSERR) from exc
     try:
-        HEADER.pack_into(buf, 0, len(buf), pdu.command_id, status, values[0])
+        seq = values[0] if sequence_number is None else sequence_number
+        HEADER.pack_into(buf, 0, len(buf), pdu.command_id, status, seq)
     except struct.error as exc:
         raise EncodeError(f"{pdu!r}: header {exc}", status=CommandStatus.ESME_RSYSERR) from exc
     return bytes(buf)

@@ -296,9 +296,7 @@ class Session:
             raise LocalProtocolError(
                 f"{type(response).__name__} does not answer command_id 0x{command_id:08x}"
             )
-        if response.sequence_number != seq:
-            response = with_sequence_number(response, seq)
-        frame = encode(response)
+        frame = encode(response, seq)
         del self._pending[seq]
         trigger = _BIND_TRIGGERS.get(command_id)
         if trigger is not None:

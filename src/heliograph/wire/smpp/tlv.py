@@ -20,7 +20,7 @@ from __future__ import annotations
 import struct
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from typing import ClassVar, TypeVar, cast
+from typing import Any, ClassVar, TypeVar, cast
 
 from heliograph.wire.errors import DecodeError, EncodeError
 from heliograph.wire.smpp.constants import CommandStatus, Tag
@@ -617,64 +617,119 @@ def _encode_one(item: Tlv) -> bytes:
     return _TAG_LENGTH.pack(item.tag, len(item.value)) + item.value
 
 
+def _int_encoder(cls: type[IntTlv]) -> Callable[[Any], bytes]:
+    pack, tag, octets = _INT_TLV[cls.octets].pack, cls.tag, cls.octets
+    return lambda item: pack(tag, octets, item.value)
+
+
+def _cstring_encoder(cls: type[CStringTlv]) -> Callable[[Any], bytes]:
+    head, tag, max_octets = _TAG_LENGTH.pack, cls.tag, cls.max_octets
+
+    def encode_cstring(item: Any) -> bytes:
+        raw: bytes = item.value.encode("latin-1")
+        if len(raw) >= max_octets or b"\0" in raw:
+            raise ValueError(raw)
+        return head(tag, len(raw) + 1) + raw + b"\0"
+
+    return encode_cstring
+
+
+def _fast_encoders() -> dict[type, Callable[[Any], bytes]]:
+    encoders: dict[type, Callable[[Any], bytes]] = {}
+    for cls in TLV_CLASSES.values():
+        if issubclass(cls, IntTlv):
+            encoders[cls] = _int_encoder(cls)
+        elif issubclass(cls, CStringTlv):
+            encoders[cls] = _cstring_encoder(cls)
+    return encoders
+
+
+_FAST_ENCODERS = _fast_encoders()
+
+
 def encode_tlvs(tlvs: tuple[Tlv, ...]) -> bytes:
     """Encode TLVs in the given order (§3.2.3).
 
     Raises:
         EncodeError: a value out of range for its tag, with a status hint.
     """
-    return b"".join([_encode_one(item) for item in tlvs])
+    try:
+        return b"".join([_FAST_ENCODERS[type(item)](item) for item in tlvs])
+    except (KeyError, ValueError, struct.error):
+        # Other kinds, and bad values: the general path encodes or names the error.
+        return b"".join([_encode_one(item) for item in tlvs])
 
 
-_K_INT, _K_CSTRING, _K_OCTETS, _K_NETWORK_ERROR_CODE = range(4)
+_Decoder = Callable[[bytes], Tlv]
+_new = object.__new__
 
 
-def _decoding_table() -> dict[int, tuple[int, TypedTlvClass, int, int]]:
-    table: dict[int, tuple[int, TypedTlvClass, int, int]] = {}
+def _length_error(tag: int, length: int, low: int, high: int) -> DecodeError:
+    return DecodeError(f"TLV 0x{tag:04x}: length {length} not in {low}..{high}", status=_INVPARLEN)
+
+
+# Typed TLVs are built by setting the one ``value`` slot of their base class.
+def _int_decoder(cls: type[IntTlv]) -> _Decoder:
+    size, set_value = cls.octets, vars(IntTlv)["value"].__set__
+
+    def decode_int(value: bytes) -> Tlv:
+        if len(value) != size:
+            raise _length_error(cls.tag, len(value), size, size)
+        item: Tlv = _new(cls)
+        set_value(item, int.from_bytes(value))
+        return item
+
+    return decode_int
+
+
+def _cstring_decoder(cls: type[CStringTlv]) -> _Decoder:
+    max_octets, set_value = cls.max_octets, vars(CStringTlv)["value"].__set__
+
+    def decode_cstring(value: bytes) -> Tlv:
+        if len(value) > max_octets:
+            raise _length_error(cls.tag, len(value), 0, max_octets)
+        nul = value.find(0)
+        item: Tlv = _new(cls)
+        set_value(item, (value if nul < 0 else value[:nul]).decode("latin-1"))
+        return item
+
+    return decode_cstring
+
+
+def _octets_decoder(cls: type[OctetsTlv]) -> _Decoder:
+    low, high, set_value = cls.min_octets, cls.max_octets, vars(OctetsTlv)["value"].__set__
+
+    def decode_octets(value: bytes) -> Tlv:
+        if not low <= len(value) <= high:
+            raise _length_error(cls.tag, len(value), low, high)
+        item: Tlv = _new(cls)
+        set_value(item, value)
+        return item
+
+    return decode_octets
+
+
+def _decode_network_error_code(value: bytes) -> Tlv:
+    if len(value) != 3:
+        raise _length_error(Tag.NETWORK_ERROR_CODE, len(value), 3, 3)
+    return NetworkErrorCode(network_type=value[0], error_code=(value[1] << 8) | value[2])
+
+
+def _decoders() -> dict[int, _Decoder]:
+    table: dict[int, _Decoder] = {}
     for tag, cls in TLV_CLASSES.items():
         if issubclass(cls, IntTlv):
-            table[tag] = (_K_INT, cls, cls.octets, cls.octets)
+            table[tag] = _int_decoder(cls)
         elif issubclass(cls, CStringTlv):
-            table[tag] = (_K_CSTRING, cls, 0, cls.max_octets)
+            table[tag] = _cstring_decoder(cls)
         elif issubclass(cls, OctetsTlv):
-            table[tag] = (_K_OCTETS, cls, cls.min_octets, cls.max_octets)
+            table[tag] = _octets_decoder(cls)
         else:
-            table[tag] = (_K_NETWORK_ERROR_CODE, cls, 3, 3)
+            table[tag] = _decode_network_error_code
     return table
 
 
-_DECODING = _decoding_table()
-_new = object.__new__
-# Typed TLVs are built by setting the one ``value`` slot of their base class.
-_SET_VALUE: dict[int, Callable[[object, object], None]] = {
-    _K_INT: vars(IntTlv)["value"].__set__,
-    _K_CSTRING: vars(CStringTlv)["value"].__set__,
-    _K_OCTETS: vars(OctetsTlv)["value"].__set__,
-}
-
-
-def _decode_one(tag: int, value: bytes) -> Tlv:
-    entry = _DECODING.get(tag)
-    if entry is None:
-        return RawTlv(tag=tag, value=value)
-    kind, cls, low, high = entry
-    if not low <= len(value) <= high:
-        raise DecodeError(
-            f"TLV 0x{tag:04x}: length {len(value)} not in {low}..{high}", status=_INVPARLEN
-        )
-    if kind == _K_NETWORK_ERROR_CODE:
-        return NetworkErrorCode(network_type=value[0], error_code=(value[1] << 8) | value[2])
-    decoded: object
-    if kind == _K_INT:
-        decoded = int.from_bytes(value, "big")
-    elif kind == _K_CSTRING:
-        nul = value.find(0)
-        decoded = (value if nul < 0 else value[:nul]).decode("latin-1")
-    else:
-        decoded = value
-    item: Tlv = _new(cls)
-    _SET_VALUE[kind](item, decoded)
-    return item
+_DECODERS = _decoders()
 
 
 def decode_tlvs(data: bytes, pos: int, end: int) -> tuple[Tlv, ...]:
@@ -696,6 +751,8 @@ def decode_tlvs(data: bytes, pos: int, end: int) -> tuple[Tlv, ...]:
                 f"TLV 0x{tag:04x}: length {length} runs past the PDU",
                 status=CommandStatus.ESME_RINVOPTPARSTREAM,
             )
-        out.append(_decode_one(tag, data[pos : pos + length]))
+        value = data[pos : pos + length]
+        decoder = _DECODERS.get(tag)
+        out.append(RawTlv(tag=tag, value=value) if decoder is None else decoder(value))
         pos += length
     return tuple(out)
