@@ -10,6 +10,8 @@ import asyncio
 
 import aiohttp
 
+from heliograph.services.ports import CallbackRequest
+
 
 class HttpCallbackSender:
     def __init__(self, *, timeout_s: float = 10.0, concurrency: int = 100) -> None:
@@ -25,9 +27,14 @@ class HttpCallbackSender:
             )
         return self._session
 
-    async def post(self, url: str, body: bytes, headers: dict[str, str]) -> str | None:
+    async def send(self, request: CallbackRequest) -> str | None:
         try:
-            async with self._client().post(url, data=body, headers=headers) as resp:
+            async with self._client().request(
+                request.method,
+                request.url,
+                data=request.body or None,
+                headers=request.headers,
+            ) as resp:
                 await resp.read()
                 if 200 <= resp.status < 300:
                     return None

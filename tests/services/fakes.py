@@ -14,7 +14,7 @@ from heliograph.domain.messages import MessageView
 from heliograph.domain.outcomes import Accepted, SubmitOutcome
 from heliograph.domain.submission import SubmitLimits, SubmitRequest, plan_submission
 from heliograph.services.ids import message_ids
-from heliograph.services.ports import Inbound, OutboundPart
+from heliograph.services.ports import CallbackRequest, Inbound, OutboundPart
 from heliograph.store.base import Store
 from tests.support.clock import FakeClock
 
@@ -113,6 +113,9 @@ class RecordingCallbackSender:
         self.posts.append(Post(url, body, dict(headers)))
         status = self.statuses.popleft() if self.statuses else self.default
         return None if 200 <= status < 300 else f"HTTP {status}"
+
+    async def send(self, request: CallbackRequest) -> str | None:
+        return await self.post(request.url, request.body, request.headers)
 
     async def aclose(self) -> None:
         self.closed = True

@@ -661,11 +661,6 @@ async def test_apply_receipts_pending_receipt_applied_once(store: Store) -> None
     assert (await view(store, m.id)).state is S.UNDELIVERABLE
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="pending receipts are matched on upstream_id alone: recording the same upstream "
-    "id on another connector consumes and drops the waiting receipt",
-)
 async def test_apply_receipts_pending_receipt_kept_for_its_own_connector(store: Store) -> None:
     a, b = message(), message()
     await insert(store, a, b)
@@ -732,11 +727,6 @@ async def test_multipart_state_derived_through_whole_flow(store: Store) -> None:
     assert all((e["id"], e["reference"], e["parts"]) == (m.id, "r-9", 3) for e in evs)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="derived multi-part move queued -> sent is not in TRANSITIONS: expire_pending "
-    "raises IllegalTransition and rolls back",
-)
 async def test_expire_pending_multipart_with_a_sent_part(store: Store) -> None:
     m = message(parts=2, expires_at=T0 + 100)
     await insert(store, m)
@@ -751,11 +741,6 @@ async def test_expire_pending_multipart_with_a_sent_part(store: Store) -> None:
     assert (await view(store, m.id)).state is S.EXPIRED
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="derived multi-part move queued -> undeliverable is not in TRANSITIONS: "
-    "claim_parts raises IllegalTransition on every call while the expired part is due",
-)
 async def test_claim_parts_expires_part_of_multipart_with_a_failed_part(store: Store) -> None:
     m = message(parts=2, expires_at=T0 + 100)
     other = message(due_at=T0 + 200, expires_at=T0 + DAY)

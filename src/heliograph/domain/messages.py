@@ -44,11 +44,12 @@ S = MessageState
 TRANSITIONS: dict[MessageState, frozenset[MessageState]] = {
     S.ACCEPTED: frozenset({S.SCHEDULED, S.QUEUED, S.CANCELLED, S.FAILED}),
     S.SCHEDULED: frozenset({S.QUEUED, S.CANCELLED, S.EXPIRED}),
-    # A multi-part message is QUEUED while one part waits for a retry; if that
-    # part then expires or fails, the message takes the worst outcome of all its
-    # parts, which may be a receipt's UNDELIVERABLE or REJECTED of another part.
+    # A multi-part message is QUEUED while one part waits for a retry. If that
+    # part then expires, the message is as far along as its other parts (SENT)
+    # or, when all are final, takes the worst outcome among them, which may be
+    # another part's UNDELIVERABLE or REJECTED receipt.
     S.QUEUED: frozenset(
-        {S.SENDING, S.CANCELLED, S.EXPIRED, S.FAILED, S.UNDELIVERABLE, S.REJECTED}
+        {S.SENDING, S.SENT, S.CANCELLED, S.EXPIRED, S.FAILED, S.UNDELIVERABLE, S.REJECTED}
     ),
     # SENDING → QUEUED is a retry after a temporary upstream failure or a crash.
     S.SENDING: frozenset({S.SENT, S.QUEUED, S.FAILED, S.EXPIRED}),
@@ -132,6 +133,7 @@ class NewMessage:
     created_at: float
     due_at: float
     expires_at: float | None
+    callback_format: str = "json"
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -49,6 +49,9 @@ class SubmitRequest:
     validity_s: int | None = None
     priority: int = 0
     encoding: str = "auto"
+    # How status events are rendered for callback_url: "json" (REST) or a
+    # dialect's own format, interpreted by the renderer registered under that name.
+    callback_format: str = "json"
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -151,6 +154,7 @@ def plan_submission(
             state=state,
             reference=req.reference,
             callback_url=req.callback_url or default_callback_url,
+            callback_format=req.callback_format if req.callback_url else "json",
             priority=req.priority,
             created_at=now,
             due_at=due_at,

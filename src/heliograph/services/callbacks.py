@@ -8,6 +8,12 @@ keep-alive connection pool), signs each with the account's callback secret
 (``domain.accounts.sign_callback``), and then deletes the delivered ones and
 reschedules the others with backoff. An event still failing ``max_age_s``
 after it was created is dropped and logged.
+
+How an event goes on the wire depends on the message's callback format:
+``"json"`` (the REST API's signed JSON POST, ``json_callback``) or a format
+that an HTTP dialect registers in ``renderers`` (Kannel's dlr-url GET with
+%-escapes, for instance). A renderer may return None to skip an event the
+client did not ask for (it then counts as delivered).
 """
 
 from __future__ import annotations
@@ -15,12 +21,27 @@ from __future__ import annotations
 import asyncio
 import logging
 import random
+from collections.abc import Callable, Mapping
 
 from heliograph.domain.accounts import sign_callback
 from heliograph.domain.retry import Backoff
 from heliograph.services.metrics import Metrics
-from heliograph.services.ports import CallbackSender, Clock
+from heliograph.services.ports import CallbackRequest, CallbackSender, Clock
 from heliograph.store.base import CallbackJob, CallbackRetry, Store
+
+Renderer = Callable[[CallbackJob, float], CallbackRequest | None]
+
+
+def json_callback(job: CallbackJob, now: float) -> CallbackRequest:
+    """The REST API's callback: the stored JSON event, POSTed and signed."""
+    headers = {
+        "Content-Type": "application/json",
+        "X-Heliograph-Signature": sign_callback(job.secret, int(now), job.body),
+        "X-Heliograph-Message-Id": job.message_id,
+        "X-Heliograph-Attempt": str(job.attempts),
+    }
+    return CallbackRequest(method="POST", url=job.url, body=job.body, headers=headers)
+
 
 log = logging.getLogger("heliograph.callbacks")
 
@@ -38,7 +59,9 @@ class CallbackService:
         batch_size: int = 200,
         lease_s: float = 60.0,
         idle_poll_s: float = 1.0,
+        renderers: Mapping[str, Renderer] | None = None,
     ) -> None:
+        self._renderers: dict[str, Renderer] = {"json": json_callback, **(renderers or {})}
         self._store = store
         self._sender = sender
         self._clock = clock
@@ -94,10 +117,10 @@ class CallbackService:
         return len(jobs)
 
     async def _post(self, job: CallbackJob) -> str | None:
-        headers = {
-            "Content-Type": "application/json",
-            "X-Heliograph-Signature": sign_callback(job.secret, int(self._clock.now()), job.body),
-            "X-Heliograph-Message-Id": job.message_id,
-            "X-Heliograph-Attempt": str(job.attempts),
-        }
-        return await self._sender.post(job.url, job.body, headers)
+        renderer = self._renderers.get(job.format)
+        if renderer is None:
+            return f"no renderer for callback format {job.format!r}"
+        request = renderer(job, self._clock.now())
+        if request is None:
+            return None
+        return await self._sender.send(request)

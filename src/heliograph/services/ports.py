@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import AsyncIterator, Sequence
+from dataclasses import dataclass
 from typing import Protocol
 
 from heliograph.domain.ids import ConnectorId, UpstreamId
@@ -53,13 +54,16 @@ class Connector(Protocol):
     async def aclose(self) -> None: ...
 
 
-class CallbackResult(Protocol):
-    ok: bool
-    error: str | None
+@dataclass(frozen=True, slots=True, kw_only=True)
+class CallbackRequest:
+    method: str  # "POST" or "GET"
+    url: str
+    body: bytes
+    headers: dict[str, str]
 
 
 class CallbackSender(Protocol):
-    async def post(self, url: str, body: bytes, headers: dict[str, str]) -> str | None:
-        """POST a callback. Returns None on a 2xx answer, else a short error text."""
+    async def send(self, request: CallbackRequest) -> str | None:
+        """Make the request. Returns None on a 2xx answer, else a short error text."""
 
     async def aclose(self) -> None: ...

@@ -114,6 +114,7 @@ class CallbackJob:
     account_id: AccountId
     message_id: MessageId
     url: str
+    format: str
     body: bytes
     secret: str
     attempts: int

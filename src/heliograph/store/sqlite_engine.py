@@ -4,12 +4,13 @@ Theory of operation
 -------------------
 SQLite allows one writer at a time, so every write of the process goes through
 one thread that owns the write connection. Callers enqueue *jobs* (a function
-of the connection) and await a future. The writer takes every job waiting,
-runs them in ONE transaction (if one fails, the batch is rolled back and each
-job is run again alone, so that a failure rolls back only itself), commits once and then resolves all their
-futures in one loop callback. While a commit is being synced, new jobs pile up
-and share the next one: under load, one fsync serves hundreds of submits, and
-at rest a lone job commits at once without waiting for company.
+of the connection) and await a future. The writer takes every job waiting, runs
+them in ONE transaction (if one fails, the batch is rolled back and each job is
+run again alone, so that a failure rolls back only itself), commits once and
+then resolves all their futures in one loop callback. While a commit is being
+synced, new jobs pile up and share the next one: under load, one fsync serves
+hundreds of submits, and at rest a lone job commits at once without waiting for
+company.
 
 Reads go to a small pool of reader threads with their own connections (WAL
 lets them read while the writer writes). An in-memory database has a single

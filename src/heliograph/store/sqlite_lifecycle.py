@@ -56,9 +56,14 @@ class _Msg:
     callback_url: str | None
     reference: str | None
     recipient: str
+    sender: str | None
+    callback_format: str
 
 
-_MSG_COLUMNS = "m.id, m.account_id, m.state, m.parts, m.callback_url, m.reference, m.recipient"
+_MSG_COLUMNS = (
+    "m.id, m.account_id, m.state, m.parts, m.callback_url, m.reference, m.recipient,"
+    " m.sender, m.callback_format"
+)
 
 
 def _msg(row: Sequence[Any], offset: int = 0) -> _Msg:
@@ -70,6 +75,8 @@ def _msg(row: Sequence[Any], offset: int = 0) -> _Msg:
         row[offset + 4],
         row[offset + 5],
         row[offset + 6],
+        row[offset + 7],
+        row[offset + 8],
     )
 
 
@@ -96,7 +103,7 @@ def _advance(
     message's state; multi-part messages are read back from their parts.
     """
     updates: list[tuple[str, float, str | None, str]] = []
-    callbacks: list[tuple[str, str, str, bytes, float, float]] = []
+    callbacks: list[tuple[str, str, str, str, bytes, float, float]] = []
     for mid, msg in msgs.items():
         new = single.get(mid)
         if new is None:
@@ -113,13 +120,24 @@ def _advance(
                 message_id=mid,
                 reference=msg.reference,
                 to=msg.recipient,
+                sender=msg.sender,
                 state=new,
                 previous=msg.state,
                 parts=msg.parts,
                 error=error,
                 at=now,
             )
-            callbacks.append((msg.account_id, mid, msg.callback_url, _encode_json(event), now, now))
+            callbacks.append(
+                (
+                    msg.account_id,
+                    mid,
+                    msg.callback_url,
+                    msg.callback_format,
+                    _encode_json(event),
+                    now,
+                    now,
+                )
+            )
         msg.state = new
     if updates:
         conn.executemany(
@@ -130,8 +148,8 @@ def _advance(
     if callbacks:
         changes.callbacks += len(callbacks)
         conn.executemany(
-            "INSERT INTO callbacks (account_id, message_id, url, body, next_attempt_at,"
-            " created_at) VALUES (?, ?, ?, ?, ?, ?)",
+            "INSERT INTO callbacks (account_id, message_id, url, format, body, next_attempt_at,"
+            " created_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
             callbacks,
         )
 
@@ -141,7 +159,7 @@ _PART_STATES = "SELECT state FROM parts WHERE message_id = ? ORDER BY seq"
 
 def insert_messages(conn: sqlite3.Connection, messages: Sequence[NewMessage]) -> None:
     conn.executemany(
-        "INSERT INTO messages VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULL)",
+        "INSERT INTO messages VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULL)",
         [
             (
                 m.id,
@@ -156,6 +174,7 @@ def insert_messages(conn: sqlite3.Connection, messages: Sequence[NewMessage]) ->
                 m.state.value,
                 m.reference,
                 m.callback_url,
+                m.callback_format,
                 m.priority,
                 m.created_at,
                 m.created_at,
@@ -177,7 +196,7 @@ def insert_messages(conn: sqlite3.Connection, messages: Sequence[NewMessage]) ->
 
 
 _CLAIM = (
-    "SELECT p.id, p.seq, p.attempts, p.expires_at, " + _MSG_COLUMNS + ", m.sender, m.text,"
+    "SELECT p.id, p.seq, p.attempts, p.expires_at, " + _MSG_COLUMNS + ", m.text,"
     " m.encoding, m.data_coding, m.concat_ref, m.priority"
     " FROM parts p JOIN messages m ON m.id = p.message_id"
     " WHERE p.state = 'queued' AND p.due_at <= ?"
@@ -212,12 +231,12 @@ def claim_parts(
                     seq=seq,
                     parts=msg.parts,
                     to=msg.recipient,
-                    sender=row[11],
-                    text=row[12],
-                    encoding=row[13],
-                    data_coding=row[14],
-                    concat_ref=row[15],
-                    priority=row[16],
+                    sender=msg.sender,
+                    text=row[13],
+                    encoding=row[14],
+                    data_coding=row[15],
+                    concat_ref=row[16],
+                    priority=row[17],
                     attempts=attempts,
                     expires_at=expires_at,
                 )
@@ -253,7 +272,7 @@ def record_results(conn: sqlite3.Connection, results: Sequence[PartResult], now:
     single: dict[str, MessageState] = {}
     errors: dict[str, str | None] = {}
     updates = []
-    accepted: list[str] = []
+    accepted: list[tuple[str, str]] = []
     for r in results:
         found = current.get(r.part_id)
         if found is None or not can_transition(found[0], r.state):
@@ -266,8 +285,8 @@ def record_results(conn: sqlite3.Connection, results: Sequence[PartResult], now:
             single[msg.id] = r.state
         if r.error:
             errors[msg.id] = r.error
-        if r.upstream_id is not None:
-            accepted.append(r.upstream_id)
+        if r.upstream_id is not None and r.connector is not None:
+            accepted.append((r.connector, r.upstream_id))
     conn.executemany(
         "UPDATE parts SET state = ?, connector = ?, upstream_id = ?, error = ?,"
         " due_at = COALESCE(?, due_at), updated_at = ? WHERE id = ?",
@@ -280,16 +299,20 @@ def record_results(conn: sqlite3.Connection, results: Sequence[PartResult], now:
 
 
 def _match_pending(
-    conn: sqlite3.Connection, upstream_ids: Sequence[str], now: float, changes: Changes
+    conn: sqlite3.Connection, accepted: Sequence[tuple[str, str]], now: float, changes: Changes
 ) -> None:
+    """Apply receipts that arrived before their (connector, upstream id) was recorded."""
+    wanted = set(accepted)
     receipts: list[Receipt] = []
     ids: list[int] = []
-    for chunk in _chunks(upstream_ids):
+    for chunk in _chunks([upstream_id for _, upstream_id in accepted]):
         sql = (
             "SELECT id, connector, upstream_id, state, error, at FROM pending_receipts"
             f" WHERE upstream_id IN ({_marks(len(chunk))}) ORDER BY id"
         )
         for row in conn.execute(sql, chunk):
+            if (row[1], row[2]) not in wanted:
+                continue
             ids.append(row[0])
             receipts.append(
                 Receipt(
@@ -530,7 +553,7 @@ def claim_callbacks(
 ) -> list[CallbackJob]:
     rows = conn.execute(
         "SELECT c.id, c.account_id, c.message_id, c.url, c.body, a.callback_secret, c.attempts,"
-        " c.created_at FROM callbacks c JOIN accounts a ON a.id = c.account_id"
+        " c.created_at, c.format FROM callbacks c JOIN accounts a ON a.id = c.account_id"
         " WHERE c.next_attempt_at <= ? ORDER BY c.next_attempt_at LIMIT ?",
         (now, limit),
     ).fetchall()
@@ -544,6 +567,7 @@ def claim_callbacks(
             account_id=r[1],
             message_id=r[2],
             url=r[3],
+            format=r[8],
             body=bytes(r[4]),
             secret=r[5],
             attempts=r[6] + 1,
