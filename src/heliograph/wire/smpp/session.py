@@ -18,9 +18,10 @@ Theory of operation (in the manner of h11's ``Connection``):
 * Rule 2: state changes only through ``_transition``, which consults the one
   ``TRANSITIONS`` table (SMPP 3.4 §2.3 session states). Which request may be
   sent in which state, and by which role, is the ``ALLOWED`` table (§2.4,
-  table 2-1). We breaking a rule raises ``LocalProtocolError`` and leaves the
-  session unchanged; the peer breaking one is a ``ProtocolFault`` event naming
-  the command_status to answer with (ESME_RINVBNDSTS, ESME_RALYBND...).
+  table 2-1). When we break a rule the call raises ``LocalProtocolError`` and
+  the session is unchanged; when the peer breaks one it is a ``ProtocolFault``
+  event naming the command_status to answer with (ESME_RINVBNDSTS,
+  ESME_RALYBND...) and carrying that response ready to send.
 * Rule 3: our requests are numbered 1..0x7FFFFFFF, wrapping (§5.1.4), held in a
   window of at most ``window`` unanswered requests (sending beyond it raises
   ``LocalProtocolError``), and each expires ``response_timeout_s`` after it was
@@ -33,7 +34,28 @@ Theory of operation (in the manner of h11's ``Connection``):
   reported once as ``InactivityTimedOut``.
 
 The session never decides policy: it does not authenticate binds, throttle, or
-close transports; it tells the driver, which decides.
+close transports; it tells the driver, which decides. A driver, in outline::
+
+    session = Session(Role.ESME, window=100, now=loop.time())
+    writer.write(session.send(BindTransceiver(system_id=..., password=...), loop.time()))
+    while session.state is not SessionState.CLOSED:
+        deadline = session.next_deadline()
+        timeout = None if deadline is None else max(0.0, deadline - loop.time())
+        try:
+            data = await asyncio.wait_for(reader.read(65536), timeout)
+            session.receive_data(data, loop.time())
+        except TimeoutError:
+            session.handle_timer(loop.time())
+        writer.write(session.data_to_send())
+        while (event := session.next_event()) is not None:
+            match event:
+                case Bound(): ...                       # start submitting
+                case ResponseReceived(pdu=resp, request=req): ...
+                case RequestReceived(pdu=DeliverSm() as mo):
+                    writer.write(session.send_response(mo, DeliverSmResp()))
+                case ProtocolFault(response=resp, sequence_number=seq) if resp:
+                    writer.write(session.send_response(seq, resp))
+                case ResponseTimedOut() | PeerClosed() | Unbound(): ...
 """
 
 from __future__ import annotations
