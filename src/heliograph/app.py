@@ -33,6 +33,7 @@ from heliograph.domain.messages import MessageState
 from heliograph.domain.retry import Backoff
 from heliograph.domain.routing import Route
 from heliograph.domain.submission import SubmitLimits
+from heliograph.servers.http import dialects
 from heliograph.servers.http.app import build_app
 from heliograph.servers.http.context import HttpServices
 from heliograph.services.accounts import AccountService, NewAccount
@@ -118,6 +119,7 @@ class Gateway:
             self.metrics,
             backoff=Backoff(base_s=cfg.callbacks.backoff_base_s, max_s=cfg.callbacks.backoff_max_s),
             max_age_s=cfg.callbacks.max_age_s,
+            renderers=dialects.callback_renderers(),
         )
         self.dispatcher = Dispatcher(
             self.store,
