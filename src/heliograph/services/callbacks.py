@@ -27,6 +27,7 @@ from heliograph.domain.accounts import sign_callback
 from heliograph.domain.retry import Backoff
 from heliograph.services.metrics import Metrics
 from heliograph.services.ports import CallbackRequest, CallbackSender, Clock
+from heliograph.services.worker import Wakeable
 from heliograph.store.base import CallbackJob, CallbackRetry, Store
 
 Renderer = Callable[[CallbackJob, float], CallbackRequest | None]
@@ -70,21 +71,12 @@ class CallbackService:
         self._max_age_s = max_age_s
         self._batch = batch_size
         self._lease_s = lease_s
-        self._idle_poll_s = idle_poll_s
-        self._wake = asyncio.Event()
         self._random = random.Random()
-
-    def wake(self) -> None:
-        self._wake.set()
+        self._loop = Wakeable(idle_poll_s)
+        self.wake = self._loop.wake
 
     async def run(self) -> None:
-        while True:
-            self._wake.clear()
-            if await self.deliver_once() == 0:
-                try:
-                    await asyncio.wait_for(self._wake.wait(), self._idle_poll_s)
-                except TimeoutError:
-                    pass
+        await self._loop.run_steps(self.deliver_once)
 
     async def deliver_once(self) -> int:
         jobs = await self._store.claim_callbacks(self._clock.now(), self._batch, self._lease_s)

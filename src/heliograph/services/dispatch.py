@@ -31,6 +31,7 @@ from heliograph.domain.retry import Backoff
 from heliograph.domain.routing import NoRoute, NotReady, Route, select
 from heliograph.services.metrics import Metrics
 from heliograph.services.ports import Clock, Connector
+from heliograph.services.worker import Wakeable
 from heliograph.store.base import Changes, ClaimedPart, PartResult, Store
 
 log = logging.getLogger("heliograph.dispatch")
@@ -60,24 +61,14 @@ class Dispatcher:
         self._metrics = metrics
         self._backoff = backoff
         self._batch = batch_size
-        self._idle_poll_s = idle_poll_s
-        self._wake = asyncio.Event()
         self._writes: set[asyncio.Task[Changes]] = set()
         self._write_slots = asyncio.Semaphore(max_pending_writes)
         self._random = random.Random()
-
-    def wake(self) -> None:
-        self._wake.set()
+        self._loop = Wakeable(idle_poll_s)
+        self.wake = self._loop.wake
 
     async def run(self) -> None:
-        while True:
-            self._wake.clear()
-            handled = await self.dispatch_once()
-            if handled == 0:
-                try:
-                    await asyncio.wait_for(self._wake.wait(), self._idle_poll_s)
-                except TimeoutError:
-                    pass
+        await self._loop.run_steps(self.dispatch_once)
 
     async def dispatch_once(self) -> int:
         """Claim, send and record one batch. Returns the number of parts claimed."""
