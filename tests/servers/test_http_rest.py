@@ -245,3 +245,25 @@ async def test_unknown_route_is_json_404(api: Api) -> None:
     resp = await api.client.get("/v2/nothing")
     assert resp.status == 404
     assert (await resp.json())["error"]["code"] == "not_found"
+
+
+async def test_lookup_reports_numbering_plan_facts(api: Api) -> None:
+    resp = await api.client.get("/v1/lookup/%2B79161234567", headers=api.auth())
+    assert resp.status == 200
+    info = await resp.json()
+    assert info["valid"] is True and info["e164"] == "+79161234567"
+    assert info["type"] == "mobile" and info["region"] == "RU" and info["country_code"] == 7
+    assert "Europe/Moscow" in info["time_zones"]
+    resp = await api.client.get("/v1/lookup/0044%2020%207946%200000", headers=api.auth())
+    info = await resp.json()
+    assert info["e164"] == "+442079460000" and info["region"] == "GB"
+    assert info["type"] == "fixed_line"
+
+
+async def test_lookup_of_garbage_names_the_field(api: Api) -> None:
+    resp = await api.client.get("/v1/lookup/hello", headers=api.auth())
+    assert resp.status == 422
+    body = await resp.json()
+    assert body["error"]["code"] == "invalid_destination" and body["error"]["field"] == "number"
+    resp = await api.client.get("/v1/lookup/%2B79161234567")
+    assert resp.status == 401

@@ -21,6 +21,7 @@ from heliograph.servers.http.schemas import (
     SubmitAnswer,
     SubmitBody,
 )
+from heliograph.services.lookup import NumberInfo
 
 _REF = "#/components/schemas/{name}"
 
@@ -113,6 +114,19 @@ _PATHS: dict[str, Any] = {
             },
         },
     },
+    "/v1/lookup/{number}": {
+        "get": {
+            "summary": "Numbering-plan facts about a number (offline data, no network query)",
+            "parameters": [
+                {"name": "number", "in": "path", "required": True, "schema": {"type": "string"}}
+            ],
+            "responses": {
+                "200": _json("NumberInfo", "What the numbering plan says"),
+                "422": _json("ErrorBody", "Not a phone number"),
+                **_ERRORS,
+            },
+        },
+    },
     "/v1/health": {
         "get": {
             "summary": "Liveness and connector readiness",
@@ -131,7 +145,7 @@ _PATHS: dict[str, Any] = {
 @cache
 def document() -> dict[str, Any]:
     _, components = msgspec.json.schema_components(
-        [SubmitBody, SubmitAnswer, MessageBody, MessageList, ErrorBody, HealthBody],
+        [SubmitBody, SubmitAnswer, MessageBody, MessageList, ErrorBody, HealthBody, NumberInfo],
         ref_template=_REF,
     )
     return {
