@@ -102,6 +102,14 @@ def test_plan_submission_account_default_callback_url_when_request_has_none() ->
     assert msg is not None and msg.callback_url == "https://req.example/cb"
 
 
+def test_plan_submission_callback_format_only_with_own_callback_url() -> None:
+    msg = _one(callback_url="https://req.example/cb", callback_format="kannel").message
+    assert msg is not None and msg.callback_format == "kannel"
+    msg = _one(callback_format="kannel", default_callback_url="https://acct.example/cb").message
+    assert msg is not None
+    assert (msg.callback_url, msg.callback_format) == ("https://acct.example/cb", "json")
+
+
 def test_plan_submission_sender_normalised() -> None:
     msg = _one(sender="+44 7911 123456").message
     assert msg is not None and msg.sender == "+447911123456"

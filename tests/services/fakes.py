@@ -6,7 +6,6 @@ import asyncio
 import itertools
 from collections import deque
 from collections.abc import AsyncIterator, Callable, Iterable, Sequence
-from dataclasses import dataclass
 
 from heliograph.domain.accounts import Account
 from heliograph.domain.ids import AccountId, ConnectorId, MessageId, UpstreamId
@@ -93,29 +92,19 @@ class ScriptedConnector:
         self._inbound.put_nowait(None)
 
 
-@dataclass(frozen=True, slots=True)
-class Post:
-    url: str
-    body: bytes
-    headers: dict[str, str]
-
-
 class RecordingCallbackSender:
-    """Records every POST and answers with scripted HTTP statuses (then ``default``)."""
+    """Records every request and answers with scripted HTTP statuses (then ``default``)."""
 
     def __init__(self, statuses: Iterable[int] = (), *, default: int = 200) -> None:
         self.statuses: deque[int] = deque(statuses)
         self.default = default
-        self.posts: list[Post] = []
+        self.requests: list[CallbackRequest] = []
         self.closed = False
 
-    async def post(self, url: str, body: bytes, headers: dict[str, str]) -> str | None:
-        self.posts.append(Post(url, body, dict(headers)))
+    async def send(self, request: CallbackRequest) -> str | None:
+        self.requests.append(request)
         status = self.statuses.popleft() if self.statuses else self.default
         return None if 200 <= status < 300 else f"HTTP {status}"
-
-    async def send(self, request: CallbackRequest) -> str | None:
-        return await self.post(request.url, request.body, request.headers)
 
     async def aclose(self) -> None:
         self.closed = True

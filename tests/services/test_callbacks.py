@@ -10,7 +10,8 @@ from heliograph.domain.ids import MessageId
 from heliograph.domain.retry import Backoff
 from heliograph.services.callbacks import CallbackService
 from heliograph.services.metrics import Metrics
-from heliograph.store.base import Store
+from heliograph.services.ports import CallbackRequest
+from heliograph.store.base import CallbackJob, Store
 from tests.services.fakes import RecordingCallbackSender, make_account, submit
 from tests.support.clock import FakeClock
 
@@ -48,7 +49,8 @@ async def test_callback_service_posts_signed_event(memory_store: Store, clock: F
     sender = RecordingCallbackSender()
     assert await service(memory_store, sender, clock).deliver_once() == 1
 
-    (post,) = sender.posts
+    (post,) = sender.requests
+    assert post.method == "POST"
     assert post.url == HOOK
     event = json.loads(post.body)
     assert (event["id"], event["previous_status"], event["status"]) == (mid, "queued", "sending")
@@ -71,7 +73,7 @@ async def test_callback_service_2xx_deletes_event(memory_store: Store, clock: Fa
     assert await svc.deliver_once() == 1
     clock.advance(86400.0)
     assert await svc.deliver_once() == 0
-    assert len(sender.posts) == 1
+    assert len(sender.requests) == 1
 
 
 async def test_callback_service_5xx_retries_with_backoff(
@@ -86,18 +88,18 @@ async def test_callback_service_5xx_retries_with_backoff(
     assert await svc.deliver_once() == 0
     clock.advance(2.1)
     assert await svc.deliver_once() == 1
-    assert sender.posts[1].headers["X-Heliograph-Attempt"] == "2"
-    assert sender.posts[1].body == sender.posts[0].body
+    assert sender.requests[1].headers["X-Heliograph-Attempt"] == "2"
+    assert sender.requests[1].body == sender.requests[0].body
 
     clock.advance(15.9)  # second wait: 20 s less at most 20 %
     assert await svc.deliver_once() == 0
     clock.advance(4.1)
     assert await svc.deliver_once() == 1
-    assert sender.posts[2].headers["X-Heliograph-Attempt"] == "3"
+    assert sender.requests[2].headers["X-Heliograph-Attempt"] == "3"
 
     clock.advance(86400.0)
     assert await svc.deliver_once() == 0
-    assert len(sender.posts) == 3
+    assert len(sender.requests) == 3
 
 
 async def test_callback_service_retries_only_the_failed_ones(
@@ -107,11 +109,11 @@ async def test_callback_service_retries_only_the_failed_ones(
     sender = RecordingCallbackSender([200, 502, 200])
     svc = service(memory_store, sender, clock)
     assert await svc.deliver_once() == 3
-    failed = sender.posts[1].headers["X-Heliograph-Message-Id"]
+    failed = sender.requests[1].headers["X-Heliograph-Message-Id"]
     clock.advance(10.0)
     assert await svc.deliver_once() == 1
-    assert sender.posts[3].headers["X-Heliograph-Message-Id"] == failed
-    assert sorted(p.headers["X-Heliograph-Message-Id"] for p in sender.posts[:3]) == sorted(ids)
+    assert sender.requests[3].headers["X-Heliograph-Message-Id"] == failed
+    assert sorted(p.headers["X-Heliograph-Message-Id"] for p in sender.requests[:3]) == sorted(ids)
 
 
 async def test_callback_service_too_old_is_dropped(memory_store: Store, clock: FakeClock) -> None:
@@ -125,7 +127,7 @@ async def test_callback_service_too_old_is_dropped(memory_store: Store, clock: F
     assert await svc.deliver_once() == 1  # fails past max_age: dropped
     clock.advance(86400.0)
     assert await svc.deliver_once() == 0
-    assert len(sender.posts) == 3
+    assert len(sender.requests) == 3
 
 
 async def test_callback_service_posts_a_batch_concurrently(
@@ -136,17 +138,17 @@ async def test_callback_service_posts_a_batch_concurrently(
     in_flight = 0
 
     class BarrierSender(RecordingCallbackSender):
-        async def post(self, url: str, body: bytes, headers: dict[str, str]) -> str | None:
+        async def send(self, request: CallbackRequest) -> str | None:
             nonlocal in_flight
             in_flight += 1
             if in_flight == 3:
                 all_in_flight.set()
             await asyncio.wait_for(all_in_flight.wait(), 5)
-            return await super().post(url, body, headers)
+            return await super().send(request)
 
     sender = BarrierSender()
     assert await service(memory_store, sender, clock).deliver_once() == 3
-    assert len(sender.posts) == 3
+    assert len(sender.requests) == 3
 
 
 async def test_callback_service_run_delivers_waiting_events(
@@ -156,8 +158,8 @@ async def test_callback_service_run_delivers_waiting_events(
     posted = asyncio.Event()
 
     class SignallingSender(RecordingCallbackSender):
-        async def post(self, url: str, body: bytes, headers: dict[str, str]) -> str | None:
-            answer = await super().post(url, body, headers)
+        async def send(self, request: CallbackRequest) -> str | None:
+            answer = await super().send(request)
             posted.set()
             return answer
 
@@ -166,7 +168,61 @@ async def test_callback_service_run_delivers_waiting_events(
     task = asyncio.create_task(svc.run())
     try:
         await asyncio.wait_for(posted.wait(), 5)
-        assert len(sender.posts) == 1
+        assert len(sender.requests) == 1
     finally:
         task.cancel()
         await asyncio.gather(task, return_exceptions=True)
+
+
+async def with_format_event(store: Store, clock: FakeClock, fmt: str) -> MessageId:
+    acct = await make_account(store, clock)
+    (mid,) = await submit(store, clock, acct, callback_url=HOOK, callback_format=fmt)
+    await store.claim_parts(clock.now(), 1000)
+    return mid
+
+
+async def test_callback_service_renders_with_the_message_format(
+    memory_store: Store, clock: FakeClock
+) -> None:
+    mid = await with_format_event(memory_store, clock, "plain")
+    rendered: list[tuple[str, float]] = []
+
+    def plain(job: CallbackJob, now: float) -> CallbackRequest:
+        rendered.append((job.format, now))
+        status = json.loads(job.body)["status"]
+        return CallbackRequest(
+            method="GET", url=f"{job.url}?id={job.message_id}&s={status}", body=b"", headers={}
+        )
+
+    sender = RecordingCallbackSender()
+    svc = service(memory_store, sender, clock, renderers={"plain": plain})
+    assert await svc.deliver_once() == 1
+    assert rendered == [("plain", clock.now())]
+    (request,) = sender.requests
+    assert (request.method, request.url) == ("GET", f"{HOOK}?id={mid}&s=sending")
+    clock.advance(86400.0)
+    assert await svc.deliver_once() == 0
+
+
+async def test_callback_service_renderer_may_skip_an_event(
+    memory_store: Store, clock: FakeClock
+) -> None:
+    await with_format_event(memory_store, clock, "quiet")
+    sender = RecordingCallbackSender()
+    svc = service(memory_store, sender, clock, renderers={"quiet": lambda job, now: None})
+    assert await svc.deliver_once() == 1
+    assert sender.requests == []
+    clock.advance(86400.0)
+    assert await svc.deliver_once() == 0
+
+
+async def test_callback_service_unknown_format_is_kept_for_retry(
+    memory_store: Store, clock: FakeClock
+) -> None:
+    await with_format_event(memory_store, clock, "nobody-renders-this")
+    sender = RecordingCallbackSender()
+    svc = service(memory_store, sender, clock)
+    assert await svc.deliver_once() == 1
+    clock.advance(10.0)
+    assert await svc.deliver_once() == 1
+    assert sender.requests == []

@@ -59,6 +59,7 @@ def message(
     expires_at: float | None = T0 + DAY,
     priority: int = 0,
     callback_url: str | None = None,
+    callback_format: str = "json",
     reference: str | None = None,
     sender: str | None = "Heliograph",
     text: str = "hello",
@@ -76,6 +77,7 @@ def message(
         state=state,
         reference=reference,
         callback_url=callback_url,
+        callback_format=callback_format,
         priority=priority,
         created_at=created_at,
         due_at=created_at if due_at is None else due_at,
@@ -851,12 +853,21 @@ async def test_callbacks_row_per_state_change_with_url(store: Store) -> None:
         HOOK,
         "whsec_alpha",
     )
-    assert job.attempts == 1
+    assert (job.attempts, job.format) == (1, "json")
     body = json.loads(job.body)
     assert body["id"] == m.id
+    assert body["from"] == "Heliograph"
     assert body["reference"] == "ref-7"
     assert body["to"] == "+14155550100"
     assert (body["previous_status"], body["status"]) == ("queued", "sending")
+
+
+async def test_callbacks_carry_the_message_format(store: Store) -> None:
+    await with_accounts(store)
+    await insert(store, message(callback_url=HOOK, callback_format="kannel"))
+    await claim_all(store)
+    (job,) = await store.claim_callbacks(T0, 10, 60.0)
+    assert job.format == "kannel"
 
 
 async def test_callbacks_none_without_url(store: Store) -> None:
