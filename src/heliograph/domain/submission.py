@@ -46,6 +46,9 @@ class SubmitRequest:
     callback_url: str | None = None
     reference: str | None = None
     schedule_at: float | None = None
+    # Send this many seconds after the request is planned: for edges whose
+    # dialect schedules relative to "now" (csoft SendTimeDelay, Kannel deferred).
+    delay_s: float | None = None
     validity_s: int | None = None
     priority: int = 0
     encoding: str = "auto"
@@ -80,6 +83,14 @@ def _check_request(req: SubmitRequest, now: float, limits: SubmitLimits) -> None
         )
     if not 0 <= req.priority <= 3:
         raise Rejected(RejectReason.INVALID_REQUEST, "priority must be 0 to 3", field="priority")
+    if req.delay_s is not None and not (
+        req.schedule_at is None and 0 <= req.delay_s <= limits.max_schedule_ahead_s
+    ):
+        raise Rejected(
+            RejectReason.INVALID_SCHEDULE,
+            f"delay_s must be 0 to {limits.max_schedule_ahead_s:.0f} and without schedule_at",
+            field="delay_s",
+        )
     if req.schedule_at is not None and req.schedule_at > now + limits.max_schedule_ahead_s:
         raise Rejected(
             RejectReason.INVALID_SCHEDULE,
@@ -128,7 +139,8 @@ def plan_submission(
     _check_request(req, now, limits)
     encoding, parts = count_text_parts(req.text, req.encoding, limits.max_parts)
     sender = normalize_sender(req.sender) if req.sender is not None else None
-    due_at = max(now, req.schedule_at) if req.schedule_at is not None else now
+    schedule_at = now + req.delay_s if req.delay_s is not None else req.schedule_at
+    due_at = max(now, schedule_at) if schedule_at is not None else now
     state = transition(
         MessageState.ACCEPTED, MessageState.SCHEDULED if due_at > now else MessageState.QUEUED
     )
