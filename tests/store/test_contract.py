@@ -938,6 +938,26 @@ async def test_claim_callbacks_uses_the_account_secret(store: Store) -> None:
     ]
 
 
+# --- queue depth ------------------------------------------------------------------------
+
+
+async def test_queue_depth_counts_waiting_work(store: Store) -> None:
+    await with_accounts(store)
+    empty = await store.queue_depth()
+    assert (empty.scheduled, empty.queued, empty.sending, empty.callbacks) == (0, 0, 0, 0)
+    await insert(
+        store,
+        message(state=S.SCHEDULED, due_at=T0 + 60),
+        message(state=S.SCHEDULED, due_at=T0 + 60),
+        message(callback_url=HOOK, priority=3),
+        message(),
+        message(),
+    )
+    await store.claim_parts(T0, 1)
+    depth = await store.queue_depth()
+    assert (depth.scheduled, depth.queued, depth.sending, depth.callbacks) == (2, 2, 1, 1)
+
+
 # --- Changes ----------------------------------------------------------------------------
 
 
