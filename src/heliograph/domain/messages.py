@@ -134,6 +134,8 @@ class NewMessage:
     due_at: float
     expires_at: float | None
     callback_format: str = "json"
+    # A UDH the client built itself (with UDHL): the message is that one part, sent as given.
+    udh: bytes | None = None
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

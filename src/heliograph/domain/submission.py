@@ -55,6 +55,8 @@ class SubmitRequest:
     # How status events are rendered for callback_url: "json" (REST) or a
     # dialect's own format, interpreted by the renderer registered under that name.
     callback_format: str = "json"
+    # A client-segmented part (SMPP UDHI): the text is that one part, sent behind this UDH.
+    udh: bytes | None = None
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -138,6 +140,8 @@ def plan_submission(
     """Plan one message per recipient. Raises: Rejected for the request as a whole."""
     _check_request(req, now, limits)
     encoding, parts = count_text_parts(req.text, req.encoding, limits.max_parts)
+    if req.udh is not None:
+        parts = 1
     sender = normalize_sender(req.sender) if req.sender is not None else None
     schedule_at = now + req.delay_s if req.delay_s is not None else req.schedule_at
     due_at = max(now, schedule_at) if schedule_at is not None else now
@@ -171,6 +175,7 @@ def plan_submission(
             created_at=now,
             due_at=due_at,
             expires_at=due_at + validity,
+            udh=req.udh,
         )
         plans.append(RecipientPlan(to=raw, message=message, error=None))
     return plans

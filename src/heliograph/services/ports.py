@@ -55,6 +55,28 @@ class Connector(Protocol):
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class BindState:
+    """One protocol bind as operators see it (``GET /v1/connectors``, the CLI, /metrics)."""
+
+    name: str
+    mode: str  # transceiver, transmitter, receiver
+    state: str  # connecting, binding, bound, unbinding, waiting, closed
+    peer: str
+    window: int
+    window_in_use: int
+    since: float | None = None
+    last_error: str | None = None
+    requests_sent: int = 0
+    requests_received: int = 0
+
+
+class Observable(Protocol):
+    """A connector or server that can list its binds."""
+
+    def bind_states(self) -> list[BindState]: ...
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class CallbackRequest:
     method: str  # "POST" or "GET"
     url: str

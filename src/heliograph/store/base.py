@@ -64,6 +64,7 @@ class ClaimedPart:
     priority: int
     attempts: int
     expires_at: float | None
+    udh: bytes | None = None  # a client's own UDH: the text is this one part
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -159,7 +159,8 @@ _PART_STATES = "SELECT state FROM parts WHERE message_id = ? ORDER BY seq"
 
 def insert_messages(conn: sqlite3.Connection, messages: Sequence[NewMessage]) -> None:
     conn.executemany(
-        "INSERT INTO messages VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULL)",
+        "INSERT INTO messages VALUES"
+        " (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULL, ?)",
         [
             (
                 m.id,
@@ -180,6 +181,7 @@ def insert_messages(conn: sqlite3.Connection, messages: Sequence[NewMessage]) ->
                 m.created_at,
                 m.due_at,
                 m.expires_at,
+                m.udh,
             )
             for m in messages
         ],
@@ -197,7 +199,7 @@ def insert_messages(conn: sqlite3.Connection, messages: Sequence[NewMessage]) ->
 
 _CLAIM = (
     "SELECT p.id, p.seq, p.attempts, p.expires_at, " + _MSG_COLUMNS + ", m.text,"
-    " m.encoding, m.data_coding, m.concat_ref, m.priority"
+    " m.encoding, m.data_coding, m.concat_ref, m.priority, m.udh"
     " FROM parts p JOIN messages m ON m.id = p.message_id"
     " WHERE p.state = 'queued' AND p.due_at <= ?"
     " ORDER BY p.priority DESC, p.due_at LIMIT ?"
@@ -239,6 +241,7 @@ def claim_parts(
                     priority=row[17],
                     attempts=attempts,
                     expires_at=expires_at,
+                    udh=row[18],
                 )
             )
         updates.append((new.value, attempts, now, part_id))
