@@ -1,0 +1,133 @@
+"""csoft (Connection Software) HTTP API: /webservices/http/sendsms and /sendmms.
+
+Both paths take the same tags by GET or POST and answer in the report format
+the request asks for (``csoft_reports``). Authentication is the account's
+Username and PIN. A text message goes through the one submit path; the
+features Heliograph does not have yet are answered with report 37 "Not
+supported" naming the feature, never dropped: address books
+(``SendToAddressBook`` and its Cc/Bcc forms), ``ReplyTo`` (it must be checked
+against the account's permitted senders, which do not exist yet) and every
+content kind (``csoft_content``). Every answer is HTTP 200 with the report in
+the body, as csoft answers; a bad method is 405 with a report.
+
+The checks run in this order, so that a request with several problems gets
+the one a user should fix first: tags and charset, login, numbers, ReplyTo,
+send time, content, message text, then the submit service's own rules.
+"""
+
+from __future__ import annotations
+
+from aiohttp import web
+
+from heliograph.domain.accounts import Account, CredentialKind
+from heliograph.domain.addresses import normalize_msisdn
+from heliograph.domain.rejections import Rejected
+from heliograph.domain.submission import RecipientPlan, SubmitRequest
+from heliograph.servers.http.context import SERVICES
+from heliograph.servers.http.dialects.csoft_content import kind_of, parse_content
+from heliograph.servers.http.dialects.csoft_params import (
+    Form,
+    FormError,
+    General,
+    parse_general,
+    read_form,
+)
+from heliograph.servers.http.dialects.csoft_reports import (
+    CsoftError,
+    Entry,
+    Report,
+    entry,
+    entry_for,
+    format_entries,
+)
+from heliograph.services.submit import Render
+from heliograph.store.base import IdempotentAnswer
+
+PATHS = ("/webservices/http/sendsms", "/webservices/http/sendmms")
+_CONTENT_TYPE = "text/html; charset=utf-8"
+
+
+def _answer(entries: list[Entry], response_format: int, status: int = 200) -> web.Response:
+    body = format_entries(entries, response_format).encode("utf-8")
+    return web.Response(status=status, body=body, headers={"Content-Type": _CONTENT_TYPE})
+
+
+def _plan_entry(plan: RecipientPlan) -> Entry:
+    if plan.message is not None:
+        return entry(Report.QUEUED, identifier=plan.message.id)
+    assert plan.error is not None
+    return entry_for(plan.error)
+
+
+def _render(response_format: int) -> Render:
+    def render(plans: list[RecipientPlan]) -> IdempotentAnswer:
+        entries = [_plan_entry(p) for p in plans]
+        return IdempotentAnswer(status=200, body=format_entries(entries, response_format).encode())
+
+    return render
+
+
+async def _login(request: web.Request, general: General) -> Account:
+    if not general.username or not general.pin:
+        raise CsoftError(Report.INVALID_LOGIN)
+    accounts = request.app[SERVICES].accounts
+    return await accounts.by_secret(CredentialKind.PIN, general.username, general.pin)
+
+
+def _check(general: General, form: Form) -> str:
+    """Everything but the login, in the order described above; returns the text."""
+    if general.address_books:
+        raise CsoftError(Report.NOT_SUPPORTED, f"{general.address_books[0].tag} (address books)")
+    if not general.numbers:
+        raise CsoftError(Report.MISSING_PARAMETER, "SendTo")
+    if not any(_valid(n) for n in general.numbers):
+        raise CsoftError(Report.INVALID_NUMBER, general.numbers[0][:60])
+    if general.reply_to is not None:
+        raise CsoftError(Report.NOT_SUPPORTED, "ReplyTo (permitted senders)")
+    content = parse_content(form.values)
+    if content is not None:
+        raise CsoftError(Report.NOT_SUPPORTED, f"{kind_of(content).value} content")
+    if general.message is None:
+        raise CsoftError(Report.MISSING_PARAMETER, "Message")
+    return general.message
+
+
+def _valid(number: str) -> bool:
+    try:
+        normalize_msisdn(number)
+    except Rejected:
+        return False
+    return True
+
+
+async def send(request: web.Request) -> web.Response:
+    if request.method not in ("GET", "POST"):
+        return _answer([entry(Report.INVALID_PARAMETER, "use GET or POST")], 0, status=405)
+    try:
+        form = await read_form(request)
+    except FormError as exc:
+        return _answer([entry_for(exc)], exc.response_format)
+    except CsoftError as exc:
+        return _answer([entry_for(exc)], 0)
+    try:
+        general = parse_general(form.values)
+        account = await _login(request, general)
+        text = _check(general, form)
+        req = SubmitRequest(
+            account_id=account.id,
+            to=general.numbers,
+            text=text,
+            schedule_at=general.send_at,
+            delay_s=general.delay_min * 60.0 if general.delay_min is not None else None,
+        )
+        result = await request.app[SERVICES].submit.submit(
+            req, account, _render(form.response_format)
+        )
+    except (CsoftError, Rejected) as exc:
+        return _answer([entry_for(exc)], form.response_format)
+    return web.Response(body=result.answer.body, headers={"Content-Type": _CONTENT_TYPE})
+
+
+def add_routes(app: web.Application) -> None:
+    for path in PATHS:
+        app.router.add_route("*", path, send)
