@@ -46,7 +46,7 @@ def test_file_and_environment_overrides(tmp_path: Path) -> None:
         ("[bogus]\n", {}, "bogus"),
         ("", {"HELIOGRAPH_SMPP_PORT": "many"}, "smpp.port"),
         ('[store]\nurl = "mysql://x"\n', {}, "store.url"),
-        ('[[connectors]]\nname = "a"\ntype = "smpp"\n', {}, "connectors[0].type"),
+        ('[[connectors]]\nname = "a"\ntype = "smpp"\n', {}, "connectors[0].host"),
         ('[[connectors]]\nname = "a"\ndelivery_ratio = 2\n', {}, "connectors[0].delivery_ratio"),
         ("[[connectors]]\nreceipt_delay_s = 1\n", {}, "connectors[0].name"),
         ('log_level = "loud"\n', {}, "log_level"),

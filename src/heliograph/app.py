@@ -26,8 +26,10 @@ from pathlib import Path
 from aiohttp import web
 
 from heliograph.callbacks import HttpCallbackSender
-from heliograph.config import Config, ConfigError
+from heliograph.config import Config, ConfigError, ConnectorConfig
 from heliograph.connectors.loopback import LoopbackConnector, LoopbackSettings
+from heliograph.connectors.smpp import BindMode, IdFormat, SmppConnector, SmppSettings
+from heliograph.connectors.smpp import SubmitDefaults as SmppSubmitDefaults
 from heliograph.domain.ids import ConnectorId
 from heliograph.domain.messages import MessageState
 from heliograph.domain.retry import Backoff
@@ -69,6 +71,8 @@ def open_store(cfg: Config) -> Store:
 
 def _connector(cfg: Config, index: int, clock: Clock) -> Connector:
     c = cfg.connectors[index]
+    if c.type == "smpp":
+        return _smpp_connector(c, clock)
     settings = LoopbackSettings(
         receipt_delay_s=c.receipt_delay_s,
         delivery_ratio=c.delivery_ratio,
@@ -78,6 +82,39 @@ def _connector(cfg: Config, index: int, clock: Clock) -> Connector:
         permanent_failure_ratio=c.permanent_failure_ratio,
     )
     return LoopbackConnector(ConnectorId(c.name), settings, clock)
+
+
+def _smpp_connector(c: ConnectorConfig, clock: Clock) -> SmppConnector:
+    settings = SmppSettings(
+        host=c.host,
+        port=c.port,
+        system_id=c.system_id,
+        password=os.environ.get(c.password_env, "") if c.password_env else "",
+        system_type=c.system_type,
+        bind_mode=BindMode(c.bind_mode),
+        binds=c.binds,
+        receiver_binds=c.receiver_binds,
+        window=c.window,
+        throughput_per_s=c.throughput_per_s,
+        enquire_link_interval_s=c.enquire_link_interval_s,
+        response_timeout_s=c.response_timeout_s,
+        reconnect_backoff_base_s=c.reconnect_backoff_base_s,
+        reconnect_backoff_max_s=c.reconnect_backoff_max_s,
+        tls=c.tls,
+        tls_verify=c.tls_verify,
+        id_format=IdFormat(c.message_id_type),
+        submit=SmppSubmitDefaults(
+            system_sender=c.system_sender,
+            source_addr_ton=None if c.source_addr_ton < 0 else c.source_addr_ton,
+            source_addr_npi=None if c.source_addr_npi < 0 else c.source_addr_npi,
+            dest_addr_ton=c.dest_addr_ton,
+            dest_addr_npi=c.dest_addr_npi,
+            data_coding_gsm7=c.data_coding_gsm7,
+            data_coding_latin1=c.data_coding_latin1,
+            data_coding_ucs2=c.data_coding_ucs2,
+        ),
+    )
+    return SmppConnector(ConnectorId(c.name), settings, clock)
 
 
 def _write_private_json(path: Path, data: dict[str, str]) -> Path:
@@ -106,7 +143,11 @@ class Gateway:
             for i, c in enumerate(cfg.connectors)
         }
         routes = [
-            Route(connectors=(ConnectorId(c.name),), prefixes=c.prefixes) for c in cfg.connectors
+            Route(
+                connectors=tuple(ConnectorId(n) for n in (c.name, *c.failover)),
+                prefixes=c.prefixes,
+            )
+            for c in cfg.connectors
         ]
         d = cfg.dispatch
         self.sender = callback_sender or HttpCallbackSender(

@@ -44,6 +44,16 @@ class SmppConfig:
     enabled: bool = True
     host: str = "127.0.0.1"
     port: int = 2775
+    max_connections: int = 1000
+    max_binds_per_account: int = 10
+    window: int = 100  # client requests in progress per bind; also our deliver_sm window
+    max_bind_failures: int = 5  # failed binds from one address before it is locked out
+    lockout_s: float = 300.0
+    response_timeout_s: float = 30.0
+    enquire_link_interval_s: float = 60.0
+    inactivity_timeout_s: float = 300.0
+    max_junk_pdus: int = 10  # consecutive malformed PDUs before the connection is closed
+    system_types: tuple[str, ...] = ()  # allowed bind system_type values; empty: any
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -90,6 +100,33 @@ class ConnectorConfig:
     failure_error: str = "001"
     temporary_failure_ratio: float = 0.0
     permanent_failure_ratio: float = 0.0
+    failover: tuple[str, ...] = ()  # connectors that take this one's traffic while it is down
+    # type = "smpp" (docs/smpp.md)
+    host: str = ""
+    port: int = 2775
+    system_id: str = ""
+    password_env: str = ""
+    system_type: str = ""
+    bind_mode: str = "transceiver"
+    binds: int = 1
+    receiver_binds: int = 0
+    window: int = 10
+    throughput_per_s: float = 0.0
+    enquire_link_interval_s: float = 30.0
+    response_timeout_s: float = 30.0
+    reconnect_backoff_base_s: float = 1.0
+    reconnect_backoff_max_s: float = 60.0
+    tls: bool = False
+    tls_verify: bool = True
+    message_id_type: str = "auto"
+    system_sender: str = ""
+    source_addr_ton: int = -1  # -1: from the sender (alphanumeric 5, +international 1...)
+    source_addr_npi: int = -1
+    dest_addr_ton: int = 1
+    dest_addr_npi: int = 1
+    data_coding_gsm7: int = 0
+    data_coding_latin1: int = 3
+    data_coding_ucs2: int = 8
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -189,6 +226,7 @@ def _check_port(key: str, port: int) -> None:
 def _validate(cfg: Config) -> None:
     for name in ("http", "smpp", "smtp"):
         _check_port(f"{name}.port", getattr(cfg, name).port)
+    _validate_smpp_server(cfg.smpp)
     if cfg.log_level not in _LOG_LEVELS:
         raise ConfigError("log_level", f"must be one of {', '.join(_LOG_LEVELS)}")
     url = cfg.store_url
@@ -206,16 +244,80 @@ def _validate(cfg: Config) -> None:
         if c.name in seen:
             raise ConfigError(f"{key}.name", f"duplicate connector name {c.name!r}")
         seen.add(c.name)
-        if c.type != "loopback":
-            raise ConfigError(
-                f"{key}.type", f"{c.type!r} is not supported in this version (supported: loopback)"
-            )
+        if c.type not in ("loopback", "smpp"):
+            raise ConfigError(f"{key}.type", f"{c.type!r} is not supported (use loopback or smpp)")
+        if c.type == "smpp":
+            _validate_smpp_connector(key, c)
+        for other in c.failover:
+            if other not in {x.name for x in cfg.connectors} or other == c.name:
+                raise ConfigError(f"{key}.failover", f"{other!r} is not another connector's name")
         if c.failure_state not in _FAILURE_STATES:
             states = ", ".join(_FAILURE_STATES)
             raise ConfigError(f"{key}.failure_state", f"must be one of {states}")
         for ratio in ("delivery_ratio", "temporary_failure_ratio", "permanent_failure_ratio"):
             if not 0.0 <= getattr(c, ratio) <= 1.0:
                 raise ConfigError(f"{key}.{ratio}", "must be between 0 and 1")
+
+
+_BIND_MODES = ("transceiver", "transmitter", "receiver")
+_MESSAGE_ID_TYPES = ("auto", "verbatim", "hex", "dec", "hex_dec", "dec_hex")
+
+
+def _validate_smpp_server(s: SmppConfig) -> None:
+    for name in ("max_connections", "max_binds_per_account", "window", "max_bind_failures"):
+        if getattr(s, name) < 1:
+            raise ConfigError(f"smpp.{name}", "must be at least 1")
+    for name in ("lockout_s", "response_timeout_s", "enquire_link_interval_s"):
+        if getattr(s, name) <= 0:
+            raise ConfigError(f"smpp.{name}", "must be greater than 0")
+    if s.inactivity_timeout_s < 0 or s.max_junk_pdus < 1:
+        raise ConfigError("smpp", "inactivity_timeout_s must be >= 0 and max_junk_pdus >= 1")
+
+
+def _validate_smpp_connector(key: str, c: ConnectorConfig) -> None:
+    if not c.host:
+        raise ConfigError(f"{key}.host", "is required for an smpp connector")
+    if not 1 <= c.port <= 65535:
+        raise ConfigError(f"{key}.port", "must be an integer from 1 to 65535")
+    if not 1 <= len(c.system_id) <= 15:
+        raise ConfigError(f"{key}.system_id", "is required, at most 15 characters (SMPP §5.2.1)")
+    if len(c.system_type) > 12:
+        raise ConfigError(f"{key}.system_type", "must be at most 12 characters (SMPP §5.2.3)")
+    if c.bind_mode not in _BIND_MODES:
+        raise ConfigError(f"{key}.bind_mode", f"must be one of {', '.join(_BIND_MODES)}")
+    if c.message_id_type not in _MESSAGE_ID_TYPES:
+        types = ", ".join(_MESSAGE_ID_TYPES)
+        raise ConfigError(f"{key}.message_id_type", f"must be one of {types}")
+    if c.binds < 0 or c.receiver_binds < 0 or c.binds + c.receiver_binds < 1:
+        raise ConfigError(f"{key}.binds", "binds and receiver_binds must be >= 0, together >= 1")
+    if not 1 <= c.window <= 10_000:
+        raise ConfigError(f"{key}.window", "must be from 1 to 10000")
+    for name in ("response_timeout_s", "reconnect_backoff_base_s", "reconnect_backoff_max_s"):
+        if getattr(c, name) <= 0:
+            raise ConfigError(f"{key}.{name}", "must be greater than 0")
+    if c.throughput_per_s < 0 or c.enquire_link_interval_s < 0:
+        raise ConfigError(f"{key}.throughput_per_s", "throughput and intervals must be >= 0")
+    for name in ("source_addr_ton", "source_addr_npi"):
+        if not -1 <= getattr(c, name) <= 255:
+            raise ConfigError(f"{key}.{name}", "must be -1 (from the address) or 0 to 255")
+    for name in (
+        "dest_addr_ton",
+        "dest_addr_npi",
+        "data_coding_gsm7",
+        "data_coding_latin1",
+        "data_coding_ucs2",
+    ):
+        if not 0 <= getattr(c, name) <= 255:
+            raise ConfigError(f"{key}.{name}", "must be an integer from 0 to 255")
+
+
+def _check_secrets(cfg: Config, env: Mapping[str, str]) -> None:
+    for i, c in enumerate(cfg.connectors):
+        if c.type == "smpp" and c.password_env and c.password_env not in env:
+            raise ConfigError(
+                f"connectors[{i}].password_env",
+                f"environment variable {c.password_env} is not set",
+            )
 
 
 def load(path: str | None = None, env: Mapping[str, str] | None = None) -> Config:
@@ -259,6 +361,7 @@ def load(path: str | None = None, env: Mapping[str, str] | None = None) -> Confi
         )
     cfg = Config(**kwargs)
     _validate(cfg)
+    _check_secrets(cfg, env)
     return cfg
 
 
