@@ -17,13 +17,16 @@ import aiohttp
 from common import machine, metrics, rss_mb, start_gateway
 
 
-async def load(url: str, key: str, total: int, batch: int, concurrency: int) -> float:
+async def load(
+    url: str, key: str, total: int, batch: int, concurrency: int, offset: int = 0
+) -> float:
     headers = {"Authorization": f"Bearer {key}", "Content-Type": "application/json"}
     sem = asyncio.Semaphore(concurrency)
     sent = 0
 
     async def one(session: aiohttp.ClientSession, start: int, n: int) -> None:
-        to = [f"+4477009{(start + i) % 100000:05d}" for i in range(n)]
+        # distinct recipients: the same text to one number twice a minute is refused
+        to = [f"+447{(start + i) % 100_000_000:08d}" for i in range(n)]
         body = {"to": to, "text": "Benchmark message from Heliograph"}
         async with sem, session.post(url + "/v1/messages", json=body, headers=headers) as r:
             assert r.status == 202, await r.text()
@@ -34,7 +37,7 @@ async def load(url: str, key: str, total: int, batch: int, concurrency: int) -> 
         tasks = []
         while sent < total:
             n = min(batch, total - sent)
-            tasks.append(asyncio.create_task(one(session, sent, n)))
+            tasks.append(asyncio.create_task(one(session, offset + sent, n)))
             sent += n
         await asyncio.gather(*tasks)
     return time.perf_counter() - started
@@ -56,7 +59,9 @@ def main() -> None:
                 time.sleep(0.5)
         before = metrics(gw.url).get('heliograph_message_transitions_total{state="delivered"}', 0)
         started = time.perf_counter()
-        submit_s = asyncio.run(load(gw.url, gw.api_key, args.total, args.batch, args.concurrency))
+        submit_s = asyncio.run(
+            load(gw.url, gw.api_key, args.total, args.batch, args.concurrency, args.preload)
+        )
         while True:
             m = metrics(gw.url)
             done = m.get('heliograph_message_transitions_total{state="delivered"}', 0) - before

@@ -230,19 +230,7 @@ def _reachable(n: int) -> set[tuple[MessageState, ...]]:
 
 @pytest.mark.parametrize(
     "move",
-    [
-        pytest.param(
-            m,
-            marks=pytest.mark.xfail(
-                strict=True,
-                reason="a part expiring in sending while another part is undeliverable or "
-                "rejected derives sending -> undeliverable/rejected, not in TRANSITIONS",
-            ),
-        )
-        if m == (S.SENDING, S.EXPIRED)
-        else m
-        for m in PART_MOVES
-    ],
+    PART_MOVES,
     ids=_id,
 )
 def test_derive_state_part_move_gives_legal_message_move(

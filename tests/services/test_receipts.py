@@ -7,8 +7,6 @@ import contextlib
 from collections.abc import Sequence
 from typing import Any
 
-import pytest
-
 from heliograph.connectors.loopback import LoopbackConnector, LoopbackSettings
 from heliograph.domain.accounts import Account
 from heliograph.domain.ids import ConnectorId, MessageId, UpstreamId
@@ -156,11 +154,6 @@ class FailingOnceStore(CountingStore):
         return await super().apply_receipts(receipts, now)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="ReceiptService.flush removes a batch from the backlog before the store write; "
-    "when the write fails the receipts are lost",
-)
 async def test_receipt_service_failed_write_keeps_receipts_for_next_flush(
     memory_store: Store, clock: FakeClock
 ) -> None:

@@ -758,11 +758,6 @@ async def test_claim_parts_expires_part_of_multipart_with_a_failed_part(store: S
     assert (await view(store, m.id)).state is S.UNDELIVERABLE
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="derived multi-part move sending -> undeliverable is not in TRANSITIONS: "
-    "record_results raises IllegalTransition and the whole batch rolls back",
-)
 async def test_record_results_expired_part_of_multipart_with_undeliverable_part(
     store: Store,
 ) -> None:

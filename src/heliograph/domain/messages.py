@@ -52,7 +52,9 @@ TRANSITIONS: dict[MessageState, frozenset[MessageState]] = {
         {S.SENDING, S.SENT, S.CANCELLED, S.EXPIRED, S.FAILED, S.UNDELIVERABLE, S.REJECTED}
     ),
     # SENDING → QUEUED is a retry after a temporary upstream failure or a crash.
-    S.SENDING: frozenset({S.SENT, S.QUEUED, S.FAILED, S.EXPIRED}),
+    # UNDELIVERABLE and REJECTED: a multi-part message whose last part in flight
+    # expires takes the worst outcome of its other parts.
+    S.SENDING: frozenset({S.SENT, S.QUEUED, S.FAILED, S.EXPIRED, S.UNDELIVERABLE, S.REJECTED}),
     S.SENT: frozenset({S.DELIVERED, S.UNDELIVERABLE, S.EXPIRED, S.REJECTED, S.FAILED}),
     S.DELIVERED: frozenset(),
     S.UNDELIVERABLE: frozenset(),

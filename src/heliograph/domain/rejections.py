@@ -33,6 +33,7 @@ class RejectReason(StrEnum):
     INSUFFICIENT_CREDIT = "insufficient_credit"
     THROTTLED = "throttled"
     DUPLICATE = "duplicate"
+    FLOODED = "flooded"
     NOT_FOUND = "not_found"
     NOT_CANCELLABLE = "not_cancellable"
     NOT_SUPPORTED = "not_supported"
@@ -42,8 +43,16 @@ class RejectReason(StrEnum):
 class Rejected(Exception):
     """A request the gateway refuses, with the reason and, where known, the field."""
 
-    def __init__(self, reason: RejectReason, detail: str, *, field: str | None = None) -> None:
+    def __init__(
+        self,
+        reason: RejectReason,
+        detail: str,
+        *,
+        field: str | None = None,
+        retry_after_s: float | None = None,
+    ) -> None:
         super().__init__(f"{reason.value}: {detail}")
         self.reason = reason
         self.detail = detail
         self.field = field
+        self.retry_after_s = retry_after_s

@@ -32,7 +32,7 @@ from heliograph.domain.routing import NoRoute, NotReady, Route, select
 from heliograph.services.metrics import Metrics
 from heliograph.services.ports import Clock, Connector
 from heliograph.services.worker import Wakeable
-from heliograph.store.base import Changes, ClaimedPart, PartResult, Store
+from heliograph.store.base import Changes, ClaimedPart, PartResult, Store, Unavailable
 
 log = logging.getLogger("heliograph.dispatch")
 S = MessageState
@@ -85,14 +85,30 @@ class Dispatcher:
         return len(parts)
 
     async def _record(self, results: list[PartResult]) -> Changes:
+        """Write results, retrying while the store is unavailable.
+
+        The upstream has these parts already: losing their results would leave
+        them in sending until a restart, and then send them again.
+        """
+        delay = 0.1
         try:
-            changes = await self._store.record_results(results, self._clock.now())
-            self._changed(changes)
-            return changes
-        except Exception:
-            # The parts stay in sending; recover_inflight queues them again.
-            log.exception("recording %d results failed", len(results))
-            raise
+            while True:
+                try:
+                    changes = await self._store.record_results(results, self._clock.now())
+                except Unavailable:
+                    log.warning(
+                        "store unavailable; retrying %d results in %.1f s", len(results), delay
+                    )
+                    await asyncio.sleep(delay)
+                    delay = min(delay * 2, 5.0)
+                    continue
+                except Exception:
+                    # A bug, not an outage: the parts stay in sending and are
+                    # queued again by recover_inflight at the next start.
+                    log.exception("recording %d results failed", len(results))
+                    raise
+                self._changed(changes)
+                return changes
         finally:
             self._write_slots.release()
 

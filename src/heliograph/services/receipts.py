@@ -73,9 +73,10 @@ class ReceiptService:
         self._ready.clear()
         while self._waiting:
             batch = self._waiting[: self._max_batch]
-            del self._waiting[: self._max_batch]
             started = time.perf_counter()
+            # A failed write leaves the batch waiting for the next flush.
             changes = await self._store.apply_receipts(batch, self._clock.now())
+            del self._waiting[: len(batch)]
             self._metrics.delivery_latency.observe(time.perf_counter() - started)
             self._metrics.record(changes)
             self.applied += len(batch)

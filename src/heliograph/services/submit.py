@@ -20,6 +20,7 @@ from heliograph.domain.submission import (
     SubmitRequest,
     plan_submission,
 )
+from heliograph.services.guards import Guards
 from heliograph.services.ids import message_ids
 from heliograph.services.metrics import Metrics
 from heliograph.services.ports import Clock
@@ -44,7 +45,9 @@ class SubmitService:
         metrics: Metrics,
         limits: SubmitLimits,
         on_accepted: Callable[[], None],
+        guards: Guards | None = None,
     ) -> None:
+        self._guards = guards
         self._store = store
         self._clock = clock
         self._metrics = metrics
@@ -73,6 +76,8 @@ class SubmitService:
             limits=self._limits,
             default_callback_url=account.callback_url,
         )
+        if self._guards is not None:
+            plans = self._guards.apply(account.id, plans, now)
         answer = render(plans)
         messages = [p.message for p in plans if p.message is not None]
         key = (account.id, idempotency_key, answer) if idempotency_key is not None else None

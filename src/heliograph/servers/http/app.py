@@ -10,6 +10,7 @@ is logged with the request line.
 from __future__ import annotations
 
 import logging
+import math
 
 from aiohttp import web
 from aiohttp.typedefs import Handler
@@ -42,7 +43,10 @@ async def errors(request: web.Request, handler: Handler) -> web.StreamResponse:
     try:
         return await handler(request)
     except Rejected as exc:
-        return _error(HTTP_STATUS[exc.reason], exc.reason.value, exc.detail, exc.field)
+        response = _error(HTTP_STATUS[exc.reason], exc.reason.value, exc.detail, exc.field)
+        if exc.retry_after_s is not None:
+            response.headers["Retry-After"] = str(max(1, math.ceil(exc.retry_after_s)))
+        return response
     except ApiError as exc:
         return _error(exc.status, exc.code, exc.message, exc.field)
     except web.HTTPException as exc:
