@@ -32,6 +32,7 @@ from heliograph.connectors.smpp import BindMode, IdFormat, SmppConnector, SmppSe
 from heliograph.connectors.smpp import SubmitDefaults as SmppSubmitDefaults
 from heliograph.domain.ids import ConnectorId
 from heliograph.domain.messages import MessageState
+from heliograph.domain.protection import ProtectionRules
 from heliograph.domain.retry import Backoff
 from heliograph.domain.routing import Route
 from heliograph.domain.submission import SubmitLimits
@@ -41,6 +42,7 @@ from heliograph.servers.http.context import HttpServices
 from heliograph.services.accounts import AccountService, NewAccount
 from heliograph.services.callbacks import CallbackService
 from heliograph.services.dispatch import Dispatcher
+from heliograph.services.guards import Guards, GuardSettings
 from heliograph.services.messages import MessageService
 from heliograph.services.metrics import Metrics
 from heliograph.services.ports import CallbackSender, Clock, Connector, SystemClock
@@ -195,6 +197,17 @@ class Gateway:
                 default_validity_s=d.default_validity_s,
             ),
             on_accepted=self.dispatcher.wake,
+            guards=Guards(
+                GuardSettings(
+                    rules=ProtectionRules(
+                        duplicate_window_s=cfg.protection.duplicate_window_s,
+                        flood_gap_s=cfg.protection.flood_gap_s,
+                        flood_max=cfg.protection.flood_max,
+                    ),
+                    rate_per_s=cfg.protection.rate_per_s,
+                    burst=cfg.protection.burst,
+                )
+            ),
         )
         self.messages = MessageService(self.store, self.clock)
         self.http_port: int | None = None

@@ -81,6 +81,15 @@ class DispatchConfig:
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class ProtectionConfig:
+    duplicate_window_s: float = 60.0
+    flood_gap_s: float = 30.0
+    flood_max: int = 50
+    rate_per_s: float = 0.0
+    burst: float = 0.0
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class CallbacksConfig:
     timeout_s: float = 10.0
     max_age_s: float = 86400.0
@@ -139,6 +148,7 @@ class Config:
     store: StoreConfig = field(default_factory=StoreConfig)
     dispatch: DispatchConfig = field(default_factory=DispatchConfig)
     callbacks: CallbacksConfig = field(default_factory=CallbacksConfig)
+    protection: ProtectionConfig = field(default_factory=ProtectionConfig)
     connectors: tuple[ConnectorConfig, ...] = (ConnectorConfig(name="loopback"),)
 
     @property
@@ -146,7 +156,7 @@ class Config:
         return self.store.url or f"sqlite:///{Path(self.data_dir) / 'heliograph.sqlite3'}"
 
 
-_SECTIONS = ("http", "smpp", "smtp", "store", "dispatch", "callbacks")
+_SECTIONS = ("http", "smpp", "smtp", "store", "dispatch", "callbacks", "protection")
 _LOG_LEVELS = ("debug", "info", "warning", "error")
 _FAILURE_STATES = ("undeliverable", "expired", "rejected", "failed")
 
@@ -236,6 +246,9 @@ def _validate(cfg: Config) -> None:
         raise ConfigError("store.synchronous", "must be full, normal or extra")
     if cfg.dispatch.batch_size < 1 or cfg.dispatch.max_attempts < 1:
         raise ConfigError("dispatch", "batch_size and max_attempts must be at least 1")
+    p = cfg.protection
+    if min(p.duplicate_window_s, p.flood_gap_s, p.rate_per_s, p.burst) < 0 or p.flood_max < 1:
+        raise ConfigError("protection", "windows, rate and burst must be >= 0, flood_max >= 1")
     if not cfg.connectors:
         raise ConfigError("connectors", "configure at least one connector")
     seen: set[str] = set()

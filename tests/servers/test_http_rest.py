@@ -9,7 +9,7 @@ import pytest
 from aiohttp.test_utils import TestClient, TestServer
 
 from heliograph.app import Gateway
-from heliograph.config import Config, StoreConfig
+from heliograph.config import Config, ProtectionConfig, StoreConfig
 from heliograph.servers.http.app import build_app
 from tests.support.clock import FakeClock
 
@@ -267,3 +267,45 @@ async def test_lookup_of_garbage_names_the_field(api: Api) -> None:
     assert body["error"]["code"] == "invalid_destination" and body["error"]["field"] == "number"
     resp = await api.client.get("/v1/lookup/%2B79161234567")
     assert resp.status == 401
+
+
+async def test_duplicate_text_to_same_recipient_within_a_minute_is_refused(api: Api) -> None:
+    status, first = await post(api, {"to": "+447700900001", "text": "same"})
+    assert status == 202 and first["accepted"] == 1
+    status, second = await post(api, {"to": ["+447700900001", "+447700900002"], "text": "same"})
+    assert status == 202 and second["accepted"] == 1 and second["rejected"] == 1
+    assert second["messages"][0]["error"]["code"] == "duplicate"
+    api.clock.advance(60)
+    status, third = await post(api, {"to": "+447700900001", "text": "same"})
+    assert third["accepted"] == 1
+
+
+async def test_rate_limit_answers_429_with_retry_after(tmp_path: object) -> None:
+    clock = FakeClock()
+    cfg = Config(
+        data_dir=str(tmp_path),
+        store=StoreConfig(url="memory://"),
+        protection=ProtectionConfig(rate_per_s=2, burst=3),
+    )
+    gateway = Gateway(cfg, clock=clock)
+    await gateway.store.open()
+    key = (await gateway.create_account("alice")).api_key
+    app = build_app(gateway.http_services())
+    headers = {"Authorization": f"Bearer {key}"}
+    async with TestClient(TestServer(app)) as client:
+        body = {"to": ["+447700900001", "+447700900002", "+447700900003"], "text": "a"}
+        assert (await client.post("/v1/messages", json=body, headers=headers)).status == 202
+        resp = await client.post(
+            "/v1/messages", json={"to": "+447700900004", "text": "b"}, headers=headers
+        )
+        assert resp.status == 429
+        assert resp.headers["Retry-After"] == "1"
+        assert (await resp.json())["error"]["code"] == "throttled"
+        clock.advance(0.5)
+        resp = await client.post(
+            "/v1/messages", json={"to": "+447700900004", "text": "b"}, headers=headers
+        )
+        assert resp.status == 202
+        listing = await (await client.get("/v1/messages", headers=headers)).json()
+        assert len(listing["messages"]) == 4
+    await gateway.store.close()
