@@ -68,6 +68,13 @@ def open_store(cfg: Config) -> Store:
             path = "/" + path.lstrip("/")
         Path(path).parent.mkdir(parents=True, exist_ok=True)
         return SqliteStore(path, synchronous=cfg.store.synchronous.upper())
+    if url.startswith("postgresql://"):
+        from heliograph.store.postgres import PostgresStore
+
+        try:
+            return PostgresStore.from_url(url, http_port=cfg.http.port)
+        except ValueError as exc:
+            raise ConfigError("store.url", str(exc)) from None
     raise ConfigError("store.url", f"{url.split(':', 1)[0]} is not supported in this version")
 
 

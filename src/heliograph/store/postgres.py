@@ -1,0 +1,401 @@
+"""The PostgreSQL store: several gateway nodes on one database.
+
+SQL for PostgreSQL lives here and in ``postgres_lifecycle`` (messages and
+parts) and ``postgres_cluster`` (nodes, take-over, leases); the lifecycle rules
+come from ``domain.messages`` so that this store decides exactly as SQLite and
+passes the same contract suite. Each public write method is one transaction
+(``postgres_engine.Database.write``); PostgreSQL's own group commit makes one
+WAL flush serve the transactions of every node committing at that moment.
+
+``HELIOGRAPH_STORE_URL=postgresql://user@host/db`` selects it. Options of
+Heliograph's own ride in the query string and are not passed to the server:
+
+* ``node=NAME``: this node's stable name (default ``<hostname>:<http port>``,
+  or ``<hostname>-<pid>`` on port 0); a node restarted under the same name
+  takes over its earlier incarnation's parts at once, without waiting for its
+  lease to run out. Names must be unique among running nodes.
+* ``lease_s=10``: node heartbeat lease and bind lease time; a dead node's work
+  and binds are taken over within about ``lease_s`` plus a heartbeat interval.
+* ``schema=NAME``: keep the tables in that schema (created if missing).
+* ``pool_min=2``, ``pool_max=10``: connections per node.
+"""
+
+from __future__ import annotations
+
+import socket
+import time
+from collections.abc import Sequence
+
+from heliograph.domain.accounts import Account, Credential, CredentialKind
+from heliograph.domain.ids import AccountId, ConnectorId, MessageId, UpstreamId
+from heliograph.domain.messages import MessageView, NewMessage
+from heliograph.domain.outcomes import Receipt
+from heliograph.store import postgres_cluster as cl
+from heliograph.store import postgres_lifecycle as lc
+from heliograph.store import postgres_reads as rd
+from heliograph.store.base import (
+    CallbackJob,
+    CallbackRetry,
+    Changes,
+    ClaimedPart,
+    Conflict,
+    IdempotentAnswer,
+    MessageFilter,
+    PartResult,
+    QueueDepth,
+)
+from heliograph.store.postgres_cluster import ClusterView, Lease, NodeIdentity, TakeOver
+from heliograph.store.postgres_engine import Conn, Database, Record, split_url
+
+IDEMPOTENCY_TTL_S = 86400.0
+DEFAULT_LEASE_S = 10.0
+
+
+class PostgresStore:
+    def __init__(
+        self,
+        dsn: str,
+        *,
+        node: NodeIdentity | None = None,
+        schema: str | None = None,
+        lease_s: float = DEFAULT_LEASE_S,
+        pool_min: int = 2,
+        pool_max: int = 10,
+    ) -> None:
+        self.db = Database(dsn, schema=schema, min_size=pool_min, max_size=pool_max)
+        self.node = node or NodeIdentity.new()
+        self.lease_s = lease_s
+        self._registered = False
+
+    @classmethod
+    def from_url(cls, url: str, *, http_port: int = 0) -> PostgresStore:
+        """Raises: ValueError naming a bad option of the URL."""
+        dsn, options = split_url(url)
+        name = options.get("node") or (f"{socket.gethostname()}:{http_port}" if http_port else None)
+        if name is not None and (not name or "/" in name or len(name) > 100):
+            raise ValueError("node: 1 to 100 characters, without '/'")
+        return cls(
+            dsn,
+            node=NodeIdentity.new(name),
+            schema=options.get("schema"),
+            lease_s=_number(options, "lease_s", DEFAULT_LEASE_S, 1.0, 3600.0),
+            pool_min=int(_number(options, "pool_min", 2, 1, 100)),
+            pool_max=int(_number(options, "pool_max", 10, 1, 1000)),
+        )
+
+    @property
+    def node_id(self) -> str:
+        return self.node.id
+
+    async def open(self, now: float | None = None) -> None:
+        now = time.time() if now is None else now
+        await self.db.open()
+        await self.db.migrate(now)
+        await self.db.write(lambda conn: cl.register(conn, self.node, now, self.lease_s))
+        self._registered = True
+
+    async def close(self, now: float | None = None) -> None:
+        now = time.time() if now is None else now
+        try:
+            if self._registered:
+                await self.db.write(lambda conn: cl.stop(conn, self.node.id, now))
+        finally:
+            self._registered = False
+            await self.db.close()
+
+    # accounts ---------------------------------------------------------------
+
+    async def create_account(self, account: Account, credentials: Sequence[Credential]) -> None:
+        async def job(conn: Conn) -> None:
+            if await conn.fetchval("SELECT 1 FROM accounts WHERE name = $1", account.name):
+                raise Conflict(f"account name {account.name!r} is taken")
+            await conn.execute(
+                "INSERT INTO accounts VALUES ($1, $2, $3, $4, $5, $6)",
+                account.id,
+                account.name,
+                account.callback_url,
+                account.callback_secret,
+                account.created_at,
+                account.disabled,
+            )
+            await _insert_credentials(conn, credentials)
+
+        await self.db.write(job)
+
+    async def add_credentials(self, credentials: Sequence[Credential]) -> None:
+        await self.db.write(lambda conn: _insert_credentials(conn, credentials))
+
+    async def find_credential(
+        self, kind: CredentialKind, lookup: str
+    ) -> tuple[Account, Credential] | None:
+        async def job(conn: Conn) -> tuple[Account, Credential] | None:
+            row = await conn.fetchrow(
+                "SELECT c.account_id, c.secret_hash, c.created_at, c.revoked, "
+                + _ACCOUNT_COLUMNS
+                + " FROM credentials c JOIN accounts a ON a.id = c.account_id"
+                " WHERE c.kind = $1 AND c.lookup = $2",
+                kind.value,
+                lookup,
+            )
+            if row is None:
+                return None
+            cred = Credential(
+                account_id=row[0],
+                kind=kind,
+                lookup=lookup,
+                secret_hash=row[1],
+                created_at=row[2],
+                revoked=row[3],
+            )
+            return _account(row[4:]), cred
+
+        return await self.db.read(job)
+
+    async def get_account(self, account_id: AccountId) -> Account | None:
+        return await self._one_account("a.id = $1", account_id)
+
+    async def find_account(self, name: str) -> Account | None:
+        return await self._one_account("a.name = $1", name)
+
+    async def _one_account(self, where: str, value: str) -> Account | None:
+        async def job(conn: Conn) -> Account | None:
+            sql = f"SELECT {_ACCOUNT_COLUMNS} FROM accounts a WHERE {where}"
+            row = await conn.fetchrow(sql, value)
+            return _account(row) if row else None
+
+        return await self.db.read(job)
+
+    async def list_accounts(self) -> list[Account]:
+        async def job(conn: Conn) -> list[Account]:
+            rows = await conn.fetch(f"SELECT {_ACCOUNT_COLUMNS} FROM accounts a ORDER BY a.name")
+            return [_account(row) for row in rows]
+
+        return await self.db.read(job)
+
+    # submit -----------------------------------------------------------------
+
+    async def insert_messages(
+        self,
+        messages: Sequence[NewMessage],
+        *,
+        idempotency: tuple[AccountId, str, IdempotentAnswer] | None = None,
+        now: float,
+    ) -> IdempotentAnswer | None:
+        async def job(conn: Conn) -> IdempotentAnswer | None:
+            if idempotency is not None:
+                earlier = await _claim_idempotency_key(conn, *idempotency, now)
+                if earlier is not None:
+                    return earlier
+            await lc.insert_messages(conn, messages)
+            return None
+
+        return await self.db.write(job)
+
+    async def idempotent_answer(
+        self, account_id: AccountId, key: str, now: float
+    ) -> IdempotentAnswer | None:
+        async def job(conn: Conn) -> IdempotentAnswer | None:
+            row = await conn.fetchrow(
+                "SELECT status, body FROM idempotency_keys"
+                " WHERE account_id = $1 AND key = $2 AND created_at > $3",
+                account_id,
+                key,
+                now - IDEMPOTENCY_TTL_S,
+            )
+            return IdempotentAnswer(status=row[0], body=bytes(row[1])) if row else None
+
+        return await self.db.read(job)
+
+    # reads ------------------------------------------------------------------
+
+    async def get_message(self, account_id: AccountId, message_id: MessageId) -> MessageView | None:
+        return await self.db.read(lambda conn: rd.get_message(conn, account_id, message_id))
+
+    async def list_messages(
+        self, account_id: AccountId, flt: MessageFilter, *, before: MessageId | None, limit: int
+    ) -> list[MessageView]:
+        return await self.db.read(
+            lambda conn: rd.list_messages(conn, account_id, flt, before, limit)
+        )
+
+    async def cancel_message(
+        self, account_id: AccountId, message_id: MessageId, now: float
+    ) -> MessageView:
+        return await self.db.write(lambda conn: lc.cancel(conn, account_id, message_id, now))
+
+    async def queue_depth(self) -> QueueDepth:
+        return await self.db.read(rd.queue_depth)
+
+    # dispatch ---------------------------------------------------------------
+
+    async def release_scheduled(self, now: float) -> Changes:
+        return await self.db.write(lambda conn: lc.release_scheduled(conn, now))
+
+    async def claim_parts(self, now: float, limit: int) -> tuple[list[ClaimedPart], Changes]:
+        return await self.db.write(lambda conn: lc.claim_parts(conn, now, limit, self.node.id))
+
+    async def record_results(self, results: Sequence[PartResult], now: float) -> Changes:
+        if not results:
+            return Changes()
+        return await self.db.write(lambda conn: lc.record_results(conn, results, now))
+
+    async def apply_receipts(self, receipts: Sequence[Receipt], now: float) -> Changes:
+        if not receipts:
+            return Changes()
+        return await self.db.write(lambda conn: lc.apply_receipts(conn, receipts, now))
+
+    async def expire_pending(self, now: float) -> Changes:
+        return await self.db.write(lambda conn: lc.expire_pending(conn, now))
+
+    async def awaiting_receipt(self, connector: ConnectorId) -> list[UpstreamId]:
+        """Parts sent through ``connector`` by this node (or taken over by it)."""
+        return await self.db.read(lambda conn: cl.awaiting_receipt(conn, connector, self.node.id))
+
+    async def recover_inflight(self, now: float) -> Changes:
+        """At start: queue again the parts in flight on this node (any incarnation) and on
+        dead nodes, and take over what dead nodes sent. Parts of live nodes stay theirs."""
+
+        async def job(conn: Conn) -> Changes:
+            return (await cl.take_over(conn, self.node.id, now, include_self=True)).changes
+
+        return await self.db.write(job)
+
+    # callbacks --------------------------------------------------------------
+
+    async def claim_callbacks(self, now: float, limit: int, lease_s: float) -> list[CallbackJob]:
+        return await self.db.write(lambda conn: rd.claim_callbacks(conn, now, limit, lease_s))
+
+    async def finish_callbacks(
+        self, done: Sequence[int], retry: Sequence[CallbackRetry], dead: Sequence[int]
+    ) -> None:
+        if done or retry or dead:
+            await self.db.write(lambda conn: rd.finish_callbacks(conn, done, retry, dead))
+
+    # cluster ----------------------------------------------------------------
+
+    async def heartbeat(self, now: float) -> bool:
+        """Renew this node's lease. False if the cluster declared it dead meanwhile."""
+        return await self.db.write(lambda conn: cl.heartbeat(conn, self.node.id, now, self.lease_s))
+
+    async def rejoin(self, now: float) -> None:
+        """Register again as a new incarnation (after ``heartbeat`` returned False)."""
+        self.node = NodeIdentity.new(self.node.name)
+        await self.db.write(lambda conn: cl.register(conn, self.node, now, self.lease_s))
+
+    async def take_over(self, now: float) -> TakeOver:
+        """Take over the work of nodes that died since the last call."""
+        return await self.db.write(lambda conn: cl.take_over(conn, self.node.id, now))
+
+    async def live_node_count(self, now: float) -> int:
+        return await self.db.read(lambda conn: cl.live_nodes(conn, now))
+
+    async def acquire_leases(
+        self, resource: str, *, slots: int, want: int, now: float, ttl_s: float | None = None
+    ) -> list[int]:
+        """Renew, trim to ``want`` and fill up to ``want`` this node's leases on ``resource``
+        (slots 0..slots-1). Returns the slots held."""
+        ttl = self.lease_s if ttl_s is None else ttl_s
+        return await self.db.write(
+            lambda conn: cl.acquire_leases(conn, resource, slots, want, self.node.id, now, ttl)
+        )
+
+    async def renew_leases(
+        self, resource: str, now: float, ttl_s: float | None = None
+    ) -> list[int]:
+        ttl = self.lease_s if ttl_s is None else ttl_s
+        return await self.db.write(
+            lambda conn: cl.renew_leases(conn, resource, self.node.id, now, ttl)
+        )
+
+    async def release_leases(
+        self, resource: str | None = None, slots: Sequence[int] | None = None
+    ) -> None:
+        await self.db.write(lambda conn: cl.release_leases(conn, self.node.id, resource, slots))
+
+    async def list_leases(self, now: float) -> list[Lease]:
+        return await self.db.read(lambda conn: cl.list_leases(conn, now))
+
+    async def cluster_view(self, now: float) -> ClusterView:
+        return await self.db.read(lambda conn: cl.cluster_view(conn, self.node.id, now))
+
+
+def _number(options: dict[str, str], key: str, default: float, low: float, high: float) -> float:
+    raw = options.get(key)
+    if raw is None:
+        return default
+    try:
+        value = float(raw)
+    except ValueError:
+        raise ValueError(f"{key}: must be a number, not {raw!r}") from None
+    if not low <= value <= high:
+        raise ValueError(f"{key}: must be from {low:g} to {high:g}")
+    return value
+
+
+_ACCOUNT_COLUMNS = "a.id, a.name, a.callback_url, a.callback_secret, a.created_at, a.disabled"
+
+
+def _account(row: Record) -> Account:
+    return Account(
+        id=row[0],
+        name=row[1],
+        callback_url=row[2],
+        callback_secret=row[3],
+        created_at=row[4],
+        disabled=row[5],
+    )
+
+
+async def _insert_credentials(conn: Conn, credentials: Sequence[Credential]) -> None:
+    if not credentials:
+        return
+    taken = await conn.fetchrow(
+        "SELECT kind, lookup FROM credentials c"
+        " JOIN unnest($1::text[], $2::text[]) AS u(k, l) ON c.kind = u.k AND c.lookup = u.l"
+        " LIMIT 1",
+        [c.kind.value for c in credentials],
+        [c.lookup for c in credentials],
+    )
+    if taken:
+        raise Conflict(f"{taken[0]} {taken[1]!r} is taken")
+    await conn.executemany(
+        "INSERT INTO credentials VALUES ($1, $2, $3, $4, $5, $6)",
+        [
+            (c.kind.value, c.lookup, c.account_id, c.secret_hash, c.created_at, c.revoked)
+            for c in credentials
+        ],
+    )
+
+
+async def _claim_idempotency_key(
+    conn: Conn, account_id: str, key: str, answer: IdempotentAnswer, now: float
+) -> IdempotentAnswer | None:
+    """Take the key for this request, or return the answer of the request that holds it.
+
+    A concurrent request with the same key waits on the key's row until the
+    first commits, and then finds its answer.
+    """
+    won = await conn.fetchval(
+        "INSERT INTO idempotency_keys VALUES ($1, $2, $3, $4, $5)"
+        " ON CONFLICT (account_id, key) DO UPDATE SET created_at = EXCLUDED.created_at,"
+        " status = EXCLUDED.status, body = EXCLUDED.body"
+        " WHERE idempotency_keys.created_at <= $3 - $6::float8"
+        " RETURNING true",
+        account_id,
+        key,
+        now,
+        answer.status,
+        answer.body,
+        IDEMPOTENCY_TTL_S,
+    )
+    if won:
+        return None
+    row = await conn.fetchrow(
+        "SELECT status, body FROM idempotency_keys WHERE account_id = $1 AND key = $2",
+        account_id,
+        key,
+    )
+    return IdempotentAnswer(status=row[0], body=bytes(row[1]))
+
+
+__all__ = ["ClusterView", "Lease", "NodeIdentity", "PostgresStore", "TakeOver"]

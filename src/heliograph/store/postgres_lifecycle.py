@@ -1,0 +1,510 @@
+"""Message and part lifecycle in SQL (PostgreSQL dialect), run inside one transaction.
+
+The rules are SQLite's (``sqlite_lifecycle``), taken from the same domain
+functions: part updates are written first; then every touched message's state
+is derived from its parts (``domain.messages.derive_state``), moved with
+``transition()`` (an illegal move raises and rolls the transaction back), and a
+status event is added to the callback outbox in the same transaction when the
+message has a callback URL. Rows go to the server in arrays (``unnest``), one
+statement per step, whatever the batch size.
+
+Theory of operation: several nodes, one database
+------------------------------------------------
+Rule 1: locks are taken in one order, parts (by id) before messages (by id),
+so writers on different nodes queue behind each other instead of deadlocking.
+
+Rule 2: work is shared with ``FOR UPDATE SKIP LOCKED``: claims, releases of
+scheduled parts and expiry skip the rows another transaction holds, so each
+part is claimed by exactly one node and no node waits for another's batch.
+
+Rule 3: a message's state is derived only after its row is locked. Two nodes
+claiming two parts of one message serialise on the message row; the second
+reads the parts after the first committed (a new statement sees it under READ
+COMMITTED) and derives from what is really there.
+
+Rule 4: a receipt may come before the submit response that names its upstream
+id, and on another node. A recorder (``record_results``) holds an advisory lock
+in shared mode while it looks for receipts waiting for its ids; a receipt
+writer that is about to leave receipts waiting takes it in exclusive mode first
+and looks once more. Either the recorder sees the waiting receipt, or the
+receipt writer sees the recorded id: never neither.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import msgspec
+
+from heliograph.domain.events import status_event
+from heliograph.domain.ids import AccountId, MessageId, PartId
+from heliograph.domain.messages import (
+    MessageState,
+    MessageView,
+    NewMessage,
+    can_transition,
+    derive_state,
+    transition,
+)
+from heliograph.domain.outcomes import Receipt
+from heliograph.store.base import Changes, ClaimedPart, Conflict, NotFound, PartResult
+from heliograph.store.postgres_engine import Conn, Record
+from heliograph.store.postgres_reads import get_message
+
+S = MessageState
+EXPIRED_ERROR = "validity period passed before the part could be sent"
+PENDING_RECEIPT_TTL_S = 3600.0
+PENDING_LOCK = 0x48_454C_5052  # advisory lock key of Rule 4
+_encode_json = msgspec.json.Encoder().encode
+Found = dict[tuple[str, str], tuple[int, MessageState, str]]
+
+
+@dataclass(slots=True)
+class _Msg:
+    id: str
+    account_id: str
+    state: MessageState
+    parts: int
+    callback_url: str | None
+    reference: str | None
+    recipient: str
+    sender: str | None
+    callback_format: str
+
+
+_MSG_COLUMNS = (
+    "id, account_id, state, parts, callback_url, reference, recipient, sender, callback_format"
+)
+_LOCK = f"SELECT {_MSG_COLUMNS} FROM messages WHERE id = ANY($1::text[]) ORDER BY id FOR UPDATE"
+_LOCK_FOR_CLAIM = (
+    f"SELECT {_MSG_COLUMNS}, text, encoding, data_coding, concat_ref, priority, udh"
+    " FROM messages WHERE id = ANY($1::text[]) ORDER BY id FOR UPDATE"
+)
+
+
+async def _lock(conn: Conn, ids: Iterable[str], sql: str = _LOCK) -> dict[str, Record]:
+    return {r[0]: r for r in await conn.fetch(sql, sorted(ids))}
+
+
+async def _advance(
+    conn: Conn,
+    locked: Mapping[str, Record],
+    touched: Mapping[str, MessageState],
+    errors: Mapping[str, str],
+    now: float,
+    changes: Changes,
+) -> None:
+    """Derive and store the state of every touched (and locked) message; queue callbacks.
+
+    ``touched`` holds the last part state written per message, which is the
+    state of a single-part message; multi-part messages are read back.
+    """
+    msgs = [_Msg(r[0], r[1], S(r[2]), *r[3:9]) for r in locked.values()]
+    multi = [m.id for m in msgs if m.parts != 1]
+    part_states: dict[str, list[MessageState]] = {}
+    if multi:
+        rows = await conn.fetch(
+            "SELECT message_id, state FROM parts WHERE message_id = ANY($1::text[])"
+            " ORDER BY message_id, seq",
+            multi,
+        )
+        for row in rows:
+            part_states.setdefault(row[0], []).append(S(row[1]))
+    ids: list[str] = []
+    states: list[str] = []
+    errs: list[str | None] = []
+    cb: list[list[Any]] = [[], [], [], [], []]
+    for msg in msgs:
+        new = touched[msg.id] if msg.parts == 1 else derive_state(part_states[msg.id])
+        if new == msg.state:
+            continue
+        transition(msg.state, new)
+        error = errors.get(msg.id)
+        ids.append(msg.id)
+        states.append(new.value)
+        errs.append(error)
+        changes.states[new] += 1
+        if msg.callback_url:
+            event = status_event(
+                message_id=msg.id,
+                reference=msg.reference,
+                to=msg.recipient,
+                sender=msg.sender,
+                state=new,
+                previous=msg.state,
+                parts=msg.parts,
+                error=error,
+                at=now,
+            )
+            row = (msg.account_id, msg.id, msg.callback_url, msg.callback_format)
+            for column, value in zip(cb, (*row, _encode_json(event)), strict=True):
+                column.append(value)
+        msg.state = new
+    if ids:
+        await conn.execute(
+            "UPDATE messages AS m SET state = u.state, updated_at = $4,"
+            " error = COALESCE(u.error, m.error)"
+            " FROM unnest($1::text[], $2::text[], $3::text[]) AS u(id, state, error)"
+            " WHERE m.id = u.id",
+            ids,
+            states,
+            errs,
+            now,
+        )
+    if cb[0]:
+        changes.callbacks += len(cb[0])
+        await conn.execute(
+            "INSERT INTO callbacks (account_id, message_id, url, format, body,"
+            " next_attempt_at, created_at)"
+            " SELECT a, m, u, f, b, $6, $6 FROM unnest($1::text[], $2::text[], $3::text[],"
+            " $4::text[], $5::bytea[]) WITH ORDINALITY AS t(a, m, u, f, b, n) ORDER BY n",
+            *cb,
+            now,
+        )
+
+
+def _touch(
+    touched: dict[str, MessageState],
+    errors: dict[str, str],
+    message_id: str,
+    state: MessageState,
+    error: str | None,
+) -> None:
+    touched[message_id] = state
+    if error:
+        errors[message_id] = error
+
+
+# --- submit --------------------------------------------------------------------------------
+
+_INSERT = """
+WITH t AS (
+    SELECT * FROM unnest(
+        $1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::int[],
+        $8::int[], $9::int[], $10::text[], $11::text[], $12::text[], $13::text[], $14::int[],
+        $15::float8[], $16::float8[], $17::float8[], $18::bytea[]
+    ) WITH ORDINALITY AS t(id, acct, rcpt, sndr, txt, enc, dc, n, cref, st, ref, cb, cbf, pri,
+                           created, due, exp, udh, ord)
+), m AS (
+    INSERT INTO messages (id, account_id, recipient, sender, text, encoding, data_coding,
+        parts, concat_ref, state, reference, callback_url, callback_format, priority,
+        created_at, updated_at, due_at, expires_at, udh)
+    SELECT id, acct, rcpt, sndr, txt, enc, dc, n, cref, st, ref, cb, cbf, pri, created, created,
+        due, exp, udh
+    FROM t ORDER BY ord
+)
+INSERT INTO parts (message_id, seq, state, priority, due_at, expires_at, updated_at)
+SELECT t.id, g, t.st, t.pri, t.due, t.exp, t.created
+FROM t, generate_series(1, t.n) AS g ORDER BY t.ord, g
+"""
+
+
+async def insert_messages(conn: Conn, messages: Sequence[NewMessage]) -> None:
+    if not messages:
+        return
+    columns: list[list[Any]] = [[] for _ in range(18)]
+    for m in messages:
+        row = (
+            m.id,
+            m.account_id,
+            m.to,
+            m.sender,
+            m.text,
+            m.encoding,
+            m.data_coding,
+            m.parts,
+            m.concat_ref,
+            m.state.value,
+            m.reference,
+            m.callback_url,
+            m.callback_format,
+            m.priority,
+            m.created_at,
+            m.due_at,
+            m.expires_at,
+            m.udh,
+        )
+        for column, value in zip(columns, row, strict=True):
+            column.append(value)
+    await conn.execute(_INSERT, *columns)
+
+
+# --- dispatch ------------------------------------------------------------------------------
+
+_CLAIM = """
+WITH c AS (
+    SELECT id FROM parts
+    WHERE state = 'queued' AND due_at <= $1
+    ORDER BY priority DESC, due_at, id
+    LIMIT $2
+    FOR UPDATE SKIP LOCKED
+)
+UPDATE parts AS p SET
+    state = CASE WHEN p.expires_at <= $1 THEN 'expired' ELSE 'sending' END,
+    attempts = p.attempts + CASE WHEN p.expires_at <= $1 THEN 0 ELSE 1 END,
+    node = $3,
+    updated_at = $1
+FROM c WHERE p.id = c.id
+RETURNING p.id, p.message_id, p.seq, p.state, p.attempts, p.expires_at, p.priority, p.due_at
+"""
+
+
+async def claim_parts(
+    conn: Conn, now: float, limit: int, node: str
+) -> tuple[list[ClaimedPart], Changes]:
+    changes = Changes()
+    rows = sorted(await conn.fetch(_CLAIM, now, limit, node), key=lambda r: (-r[6], r[7], r[0]))
+    if not rows:
+        return [], changes
+    touched: dict[str, MessageState] = {}
+    errors: dict[str, str] = {}
+    for r in rows:
+        expired = r[3] == S.EXPIRED.value
+        _touch(touched, errors, r[1], S(r[3]), EXPIRED_ERROR if expired else None)
+    locked = await _lock(conn, touched, _LOCK_FOR_CLAIM)
+    claimed: list[ClaimedPart] = []
+    for r in rows:
+        if r[3] != S.SENDING.value:
+            continue
+        m = locked[r[1]]
+        claimed.append(
+            ClaimedPart(
+                part_id=PartId(r[0]),
+                message_id=MessageId(r[1]),
+                account_id=AccountId(m[1]),
+                seq=r[2],
+                parts=m[3],
+                to=m[6],
+                sender=m[7],
+                text=m[9],
+                encoding=m[10],
+                data_coding=m[11],
+                concat_ref=m[12],
+                priority=m[13],
+                attempts=r[4],
+                expires_at=r[5],
+                udh=m[14],
+            )
+        )
+    await _advance(conn, locked, touched, errors, now, changes)
+    return claimed, changes
+
+
+async def record_results(conn: Conn, results: Sequence[PartResult], now: float) -> Changes:
+    changes = Changes()
+    latest = {r.part_id: r for r in results}
+    rows = await conn.fetch(
+        "SELECT id, state, message_id FROM parts WHERE id = ANY($1::bigint[])"
+        " ORDER BY id FOR UPDATE",
+        list(latest),
+    )
+    columns: list[list[Any]] = [[] for _ in range(6)]
+    touched: dict[str, MessageState] = {}
+    errors: dict[str, str] = {}
+    accepted: Found = {}
+    for part_id, state, message_id in rows:
+        r = latest[part_id]
+        if not can_transition(S(state), r.state):
+            continue  # cancelled or already recovered meanwhile
+        values = (part_id, r.state.value, r.connector, r.upstream_id, r.error, r.due_at)
+        for column, value in zip(columns, values, strict=True):
+            column.append(value)
+        _touch(touched, errors, message_id, r.state, r.error)
+        if r.upstream_id is not None and r.connector is not None:
+            accepted[(r.connector, r.upstream_id)] = (part_id, r.state, message_id)
+    if not touched:
+        return changes
+    await conn.execute(
+        "UPDATE parts AS p SET state = u.state, connector = u.connector,"
+        " upstream_id = u.upstream_id, error = u.error, due_at = COALESCE(u.due_at, p.due_at),"
+        " updated_at = $7 FROM unnest($1::bigint[], $2::text[], $3::text[], $4::text[],"
+        " $5::text[], $6::float8[]) AS u(id, state, connector, upstream_id, error, due_at)"
+        " WHERE p.id = u.id",
+        *columns,
+        now,
+    )
+    await _advance(conn, await _lock(conn, touched), touched, errors, now, changes)
+    if accepted:
+        await _match_pending(conn, accepted, now, changes)
+    return changes
+
+
+async def _match_pending(conn: Conn, accepted: Found, now: float, changes: Changes) -> None:
+    """Apply receipts that arrived before their (connector, upstream id) was recorded."""
+    await conn.execute("SELECT pg_advisory_xact_lock_shared($1)", PENDING_LOCK)
+    rows = await conn.fetch(
+        "SELECT id, connector, upstream_id, state, error, at FROM pending_receipts"
+        " WHERE upstream_id = ANY($1::text[]) ORDER BY id",
+        [upstream_id for _, upstream_id in accepted],
+    )
+    rows = [r for r in rows if (r[1], r[2]) in accepted]
+    if not rows:
+        return
+    await conn.execute(
+        "DELETE FROM pending_receipts WHERE id = ANY($1::bigint[])", [r[0] for r in rows]
+    )
+    receipts = [
+        Receipt(connector=r[1], upstream_id=r[2], state=S(r[3]), error=r[4], at=r[5]) for r in rows
+    ]
+    changes.merge(await _apply(conn, receipts, dict(accepted), now, keep_unmatched=False))
+
+
+_FIND = (
+    "SELECT id, state, connector, upstream_id, message_id FROM parts"
+    " WHERE upstream_id = ANY($1::text[]) ORDER BY id FOR UPDATE"
+)
+
+
+async def _find(conn: Conn, upstream_ids: Iterable[str]) -> Found:
+    rows = await conn.fetch(_FIND, list(set(upstream_ids)))
+    return {(r[2], r[3]): (r[0], S(r[1]), r[4]) for r in rows}
+
+
+async def apply_receipts(conn: Conn, receipts: Sequence[Receipt], now: float) -> Changes:
+    found = await _find(conn, (r.upstream_id for r in receipts))
+    unmatched = {r.upstream_id for r in receipts if (r.connector, r.upstream_id) not in found}
+    if unmatched:
+        # Rule 4: wait for recorders in progress, then look again before keeping them.
+        await conn.execute("SELECT pg_advisory_xact_lock($1)", PENDING_LOCK)
+        found.update(await _find(conn, unmatched))
+    return await _apply(conn, receipts, found, now, keep_unmatched=True)
+
+
+async def _apply(
+    conn: Conn, receipts: Sequence[Receipt], found: Found, now: float, *, keep_unmatched: bool
+) -> Changes:
+    changes = Changes()
+    updates: dict[int, tuple[str, str | None]] = {}
+    touched: dict[str, MessageState] = {}
+    errors: dict[str, str] = {}
+    pending: list[Receipt] = []
+    for rc in receipts:
+        key = (rc.connector, rc.upstream_id)
+        hit = found.get(key)
+        if hit is None:
+            pending.append(rc)
+            continue
+        part_id, state, message_id = hit
+        if rc.state == state or not can_transition(state, rc.state):
+            continue  # intermediate (enroute) or duplicate receipt
+        found[key] = (part_id, rc.state, message_id)
+        earlier = updates.get(part_id)
+        updates[part_id] = (rc.state.value, rc.error or (earlier[1] if earlier else None))
+        _touch(touched, errors, message_id, rc.state, rc.error)
+    if updates:
+        await conn.execute(
+            "UPDATE parts AS p SET state = u.state, error = COALESCE(u.error, p.error),"
+            " updated_at = $4 FROM unnest($1::bigint[], $2::text[], $3::text[])"
+            " AS u(id, state, error) WHERE p.id = u.id",
+            list(updates),
+            [u[0] for u in updates.values()],
+            [u[1] for u in updates.values()],
+            now,
+        )
+        await _advance(conn, await _lock(conn, touched), touched, errors, now, changes)
+    if keep_unmatched and pending:
+        await conn.execute(
+            "INSERT INTO pending_receipts (connector, upstream_id, state, error, at, received_at)"
+            " SELECT c, u, s, e, a, $6 FROM unnest($1::text[], $2::text[], $3::text[],"
+            " $4::text[], $5::float8[]) AS t(c, u, s, e, a)",
+            [r.connector for r in pending],
+            [r.upstream_id for r in pending],
+            [r.state.value for r in pending],
+            [r.error for r in pending],
+            [r.at for r in pending],
+            now,
+        )
+        changes.pending += len(pending)
+    return changes
+
+
+async def move_parts(
+    conn: Conn,
+    where: str,
+    params: Sequence[Any],
+    new: MessageState,
+    error: str | None,
+    now: float,
+    *,
+    skip_locked: bool = False,
+    limit: int | None = None,
+) -> Changes:
+    """Move every part matching ``where`` (on ``parts p``) to ``new``; advance their messages.
+
+    ``changes.resent`` is the number of parts moved.
+    """
+    changes = Changes()
+    sql = f"SELECT id, state, message_id FROM parts p WHERE {where} ORDER BY id"
+    if limit is not None:
+        sql += f" LIMIT {int(limit)}"
+    sql += " FOR UPDATE SKIP LOCKED" if skip_locked else " FOR UPDATE"
+    rows = await conn.fetch(sql, *params)
+    if not rows:
+        return changes
+    touched: dict[str, MessageState] = {}
+    errors: dict[str, str] = {}
+    for _, state, message_id in rows:
+        transition(S(state), new)
+        _touch(touched, errors, message_id, new, error)
+    await conn.execute(
+        "UPDATE parts SET state = $1, updated_at = $2 WHERE id = ANY($3::bigint[])",
+        new.value,
+        now,
+        [r[0] for r in rows],
+    )
+    await _advance(conn, await _lock(conn, touched), touched, errors, now, changes)
+    changes.resent = len(rows)
+    return changes
+
+
+async def release_scheduled(conn: Conn, now: float) -> Changes:
+    changes = await move_parts(
+        conn,
+        "p.state = 'scheduled' AND p.due_at <= $1",
+        (now,),
+        S.QUEUED,
+        None,
+        now,
+        skip_locked=True,
+        limit=5000,
+    )
+    changes.resent = 0
+    return changes
+
+
+async def expire_pending(conn: Conn, now: float) -> Changes:
+    changes = await move_parts(
+        conn,
+        "p.state = 'queued' AND p.expires_at <= $1",
+        (now,),
+        S.EXPIRED,
+        EXPIRED_ERROR,
+        now,
+        skip_locked=True,
+        limit=10_000,
+    )
+    await conn.execute(
+        "DELETE FROM pending_receipts WHERE received_at < $1", now - PENDING_RECEIPT_TTL_S
+    )
+    changes.resent = 0
+    return changes
+
+
+async def cancel(conn: Conn, account_id: str, message_id: str, now: float) -> MessageView:
+    """Raises: NotFound; Conflict if any part has left the queue."""
+    await conn.execute(
+        "SELECT 1 FROM parts WHERE message_id = $1 ORDER BY id FOR UPDATE", message_id
+    )
+    view = await get_message(conn, account_id, message_id)
+    if view is None:
+        raise NotFound(f"no message {message_id}")
+    cancellable = {S.QUEUED, S.SCHEDULED}
+    if view.state not in cancellable or any(p.state not in cancellable for p in view.parts):
+        raise Conflict(f"message {view.id} is {view.state.value} and can no longer be cancelled")
+    where = "p.message_id = $1"
+    await move_parts(conn, where, (message_id,), S.CANCELLED, "cancelled by client", now)
+    cancelled = await get_message(conn, account_id, message_id)
+    assert cancelled is not None
+    return cancelled

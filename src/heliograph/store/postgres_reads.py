@@ -1,0 +1,167 @@
+"""Reads (message views, queue depth) and the callback outbox, in PostgreSQL's dialect.
+
+Each read is one statement, so a message and its parts come from one snapshot.
+Callback claims lease rows with ``FOR UPDATE SKIP LOCKED``: the callback
+workers of all nodes share the outbox and never send one event twice at once.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from heliograph.domain.messages import MessageState, MessageView, PartView
+from heliograph.store.base import CallbackJob, CallbackRetry, MessageFilter, QueueDepth
+from heliograph.store.postgres_engine import Conn, Record
+
+S = MessageState
+
+# --- reads ---------------------------------------------------------------------------------
+
+_VIEW_COLUMNS = (
+    "m.id, m.account_id, m.recipient, m.sender, m.text, m.encoding, m.state, m.reference,"
+    " m.callback_url, m.priority, m.created_at, m.updated_at, m.due_at, m.expires_at, m.error"
+)
+_PART_COLUMNS = "p.seq, p.state, p.connector, p.upstream_id, p.attempts, p.error, p.updated_at"
+
+
+def _views(rows: Sequence[Record]) -> list[MessageView]:
+    """Message views from rows of message columns followed by part columns, grouped."""
+    heads: dict[str, Record] = {}
+    parts: dict[str, list[PartView]] = {}
+    for r in rows:
+        if r[0] not in heads:
+            heads[r[0]] = r
+            parts[r[0]] = []
+        if r[15] is not None:
+            parts[r[0]].append(
+                PartView(
+                    seq=r[15],
+                    state=S(r[16]),
+                    connector=r[17],
+                    upstream_id=r[18],
+                    attempts=r[19],
+                    error=r[20],
+                    updated_at=r[21],
+                )
+            )
+    return [
+        MessageView(
+            id=r[0],
+            account_id=r[1],
+            to=r[2],
+            sender=r[3],
+            text=r[4],
+            encoding=r[5],
+            state=S(r[6]),
+            reference=r[7],
+            callback_url=r[8],
+            priority=r[9],
+            created_at=r[10],
+            updated_at=r[11],
+            due_at=r[12],
+            expires_at=r[13],
+            error=r[14],
+            parts=tuple(parts[mid]),
+        )
+        for mid, r in heads.items()
+    ]
+
+
+async def get_message(conn: Conn, account_id: str, message_id: str) -> MessageView | None:
+    rows = await conn.fetch(
+        f"SELECT {_VIEW_COLUMNS}, {_PART_COLUMNS} FROM messages m"
+        " LEFT JOIN parts p ON p.message_id = m.id"
+        " WHERE m.id = $1 AND m.account_id = $2 ORDER BY p.seq",
+        message_id,
+        account_id,
+    )
+    views = _views(rows)
+    return views[0] if views else None
+
+
+async def list_messages(
+    conn: Conn, account_id: str, flt: MessageFilter, before: str | None, limit: int
+) -> list[MessageView]:
+    where = ["m.account_id = $1"]
+    params: list[Any] = [account_id]
+    for clause, value in (
+        ("m.id < ${}", before),
+        ("m.state = ${}", flt.state.value if flt.state else None),
+        ("m.recipient = ${}", flt.to),
+        ("m.created_at >= ${}", flt.created_from),
+        ("m.created_at < ${}", flt.created_to),
+    ):
+        if value is not None:
+            params.append(value)
+            where.append(clause.format(len(params)))
+    params.append(limit)
+    rows = await conn.fetch(
+        f"WITH m AS (SELECT {_VIEW_COLUMNS} FROM messages m WHERE {' AND '.join(where)}"
+        f" ORDER BY m.id DESC LIMIT ${len(params)})"
+        f" SELECT m.*, {_PART_COLUMNS} FROM m LEFT JOIN parts p ON p.message_id = m.id"
+        " ORDER BY m.id DESC, p.seq",
+        *params,
+    )
+    return _views(rows)
+
+
+async def queue_depth(conn: Conn) -> QueueDepth:
+    row = await conn.fetchrow(
+        "SELECT (SELECT count(DISTINCT message_id) FROM parts WHERE state = 'scheduled'),"
+        " (SELECT count(*) FROM parts WHERE state = 'queued'),"
+        " (SELECT count(*) FROM parts WHERE state = 'sending'),"
+        " (SELECT count(*) FROM callbacks)"
+    )
+    return QueueDepth(scheduled=row[0], queued=row[1], sending=row[2], sent=0, callbacks=row[3])
+
+
+# --- callbacks -----------------------------------------------------------------------------
+
+_CLAIM_CALLBACKS = """
+WITH c AS (
+    SELECT cb.id, a.callback_secret FROM callbacks cb JOIN accounts a ON a.id = cb.account_id
+    WHERE cb.next_attempt_at <= $1
+    ORDER BY cb.next_attempt_at, cb.id
+    LIMIT $2
+    FOR UPDATE OF cb SKIP LOCKED
+)
+UPDATE callbacks AS cb SET next_attempt_at = $1 + $3, attempts = cb.attempts + 1
+FROM c WHERE cb.id = c.id
+RETURNING cb.id, cb.account_id, cb.message_id, cb.url, cb.format, cb.body, c.callback_secret,
+    cb.attempts, cb.created_at
+"""
+
+
+async def claim_callbacks(conn: Conn, now: float, limit: int, lease_s: float) -> list[CallbackJob]:
+    rows = await conn.fetch(_CLAIM_CALLBACKS, now, limit, lease_s)
+    return [
+        CallbackJob(
+            id=r[0],
+            account_id=r[1],
+            message_id=r[2],
+            url=r[3],
+            format=r[4],
+            body=bytes(r[5]),
+            secret=r[6],
+            attempts=r[7],
+            created_at=r[8],
+        )
+        for r in sorted(rows, key=lambda r: r[0])
+    ]
+
+
+async def finish_callbacks(
+    conn: Conn, done: Sequence[int], retry: Sequence[CallbackRetry], dead: Sequence[int]
+) -> None:
+    if done or dead:
+        await conn.execute("DELETE FROM callbacks WHERE id = ANY($1::bigint[])", [*done, *dead])
+    if retry:
+        await conn.execute(
+            "UPDATE callbacks AS c SET next_attempt_at = u.at, last_error = u.error"
+            " FROM unnest($1::bigint[], $2::float8[], $3::text[]) AS u(id, at, error)"
+            " WHERE c.id = u.id",
+            [r.id for r in retry],
+            [r.next_attempt_at for r in retry],
+            [r.error for r in retry],
+        )
