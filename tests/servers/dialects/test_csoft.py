@@ -407,6 +407,8 @@ def test_report_table_is_total() -> None:
         ),
         ({"PIN": ""}, "171 - Invalid login"),
         ({"Username": "nobody"}, "171 - Invalid login"),
+        ({"PIN": "654321", "SendTo": ",".join(["447700912345"] * 351)}, "171 - Invalid login"),
+        ({"PIN": "654321", "SendTimeDelay": "0", "vCard": "x"}, "171 - Invalid login"),
     ],
 )
 async def test_invalid_login_in_each_format(

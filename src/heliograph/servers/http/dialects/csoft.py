@@ -11,8 +11,9 @@ content kind (``csoft_content``). Every answer is HTTP 200 with the report in
 the body, as csoft answers; a bad method is 405 with a report.
 
 The checks run in this order, so that a request with several problems gets
-the one a user should fix first: tags and charset, login, numbers, ReplyTo,
-send time, content, message text, then the submit service's own rules.
+the one a user should fix first: tags and charset, login, the general tags'
+own form (number count, send time, address book names), address books,
+numbers, ReplyTo, content, message text, then the submit service's rules.
 """
 
 from __future__ import annotations
@@ -67,11 +68,12 @@ def _render(response_format: int) -> Render:
     return render
 
 
-async def _login(request: web.Request, general: General) -> Account:
-    if not general.username or not general.pin:
+async def _login(request: web.Request, form: Form) -> Account:
+    username = form.values.get("username", "").strip()
+    pin = form.values.get("pin", "").strip()
+    if not username or not pin:
         raise CsoftError(Report.INVALID_LOGIN)
-    accounts = request.app[SERVICES].accounts
-    return await accounts.by_secret(CredentialKind.PIN, general.username, general.pin)
+    return await request.app[SERVICES].accounts.by_secret(CredentialKind.PIN, username, pin)
 
 
 def _check(general: General, form: Form) -> str:
@@ -110,8 +112,8 @@ async def send(request: web.Request) -> web.Response:
     except CsoftError as exc:
         return _answer([entry_for(exc)], 0)
     try:
+        account = await _login(request, form)
         general = parse_general(form.values)
-        account = await _login(request, general)
         text = _check(general, form)
         req = SubmitRequest(
             account_id=account.id,

@@ -72,8 +72,6 @@ class AddressBook:
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class General:
-    username: str
-    pin: str
     numbers: tuple[str, ...]
     address_books: tuple[AddressBook, ...]
     reply_to: str | None
@@ -205,7 +203,7 @@ def _absolute(values: Mapping[str, str]) -> float | None:
 
 
 def parse_general(values: Mapping[str, str]) -> General:
-    """The general tags. Raises: CsoftError."""
+    """The general tags but Username and PIN (read by the login). Raises: CsoftError."""
     delay_min, send_at = _delay(values), _absolute(values)
     if delay_min is not None and send_at is not None:
         raise CsoftError(
@@ -213,8 +211,6 @@ def parse_general(values: Mapping[str, str]) -> General:
         )
     reply_to = values.get("replyto", "").strip()
     return General(
-        username=values.get("username", "").strip(),
-        pin=values.get("pin", "").strip(),
         numbers=_numbers(values),
         address_books=_address_books(values),
         reply_to=reply_to or None,
