@@ -50,8 +50,12 @@ def main() -> None:
     ap.add_argument("--concurrency", type=int, default=4)
     ap.add_argument("--receipt-delay", type=float, default=0.2)
     ap.add_argument("--preload", type=int, default=0, help="messages stored before measuring")
+    ap.add_argument("--no-rules", action="store_true", help="turn the protective rules off")
     args = ap.parse_args()
-    gw = start_gateway(f"[[connectors]]\nname = \"loopback\"\nreceipt_delay_s = {args.receipt_delay}\n")
+    rules = "[protection]\nduplicate_window_s = 0\nflood_gap_s = 0\n" if args.no_rules else ""
+    gw = start_gateway(
+        rules + f"[[connectors]]\nname = \"loopback\"\nreceipt_delay_s = {args.receipt_delay}\n"
+    )
     try:
         if args.preload:
             asyncio.run(load(gw.url, gw.api_key, args.preload, 1000, 4))
@@ -71,7 +75,7 @@ def main() -> None:
         total_s = time.perf_counter() - started
         print(f"machine: {machine()}")
         print(f"messages: {args.total} (batch {args.batch}, {args.concurrency} requests in flight, "
-              f"preloaded {args.preload})")
+              f"preloaded {args.preload}, protective rules {'off' if args.no_rules else 'on'})")
         print(f"submit (accepted, committed): {args.total / submit_s:,.0f} msg/s")
         print(f"end to end (delivered): {args.total / total_s:,.0f} msg/s over {total_s:.1f} s")
         print(f"gateway RSS: {rss_mb(gw.proc.pid):.0f} MB")

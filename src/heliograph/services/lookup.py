@@ -4,7 +4,9 @@ Answers what can be known without asking a network: whether the number is
 valid for its numbering plan, its E.164 form, its type (mobile, fixed line,
 ...), region, the carrier it was allocated to (numbers may have been ported
 since: an HLR lookup, which asks the network, can plug in later) and its time
-zones.
+zones. The carrier tables (about 10 MB) are loaded on the first lookup, not at
+start-up; the geographic descriptions are not used (about 100 MB of data for a
+place name the region already gives).
 """
 
 from __future__ import annotations
@@ -12,7 +14,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import phonenumbers
-from phonenumbers import PhoneNumberType, carrier, geocoder, timezone
+from phonenumbers import PhoneNumberType, timezone
 
 from heliograph.domain.rejections import Rejected, RejectReason
 
@@ -42,7 +44,6 @@ class NumberInfo:
     country_code: int
     region: str | None
     carrier: str | None
-    location: str | None
     time_zones: list[str]
 
 
@@ -61,6 +62,8 @@ def lookup(number: str) -> NumberInfo:
             f"{number!r} is not a phone number in international form: {exc}",
             field="number",
         ) from exc
+    from phonenumbers import carrier
+
     zones = [z for z in timezone.time_zones_for_number(parsed) if z != "Etc/Unknown"]
     return NumberInfo(
         input=number,
@@ -71,6 +74,5 @@ def lookup(number: str) -> NumberInfo:
         country_code=parsed.country_code or 0,
         region=phonenumbers.region_code_for_number(parsed),
         carrier=carrier.name_for_number(parsed, "en") or None,
-        location=geocoder.description_for_number(parsed, "en") or None,
         time_zones=zones,
     )
