@@ -1,0 +1,278 @@
+"""SMS Center's HTTP API: ``/sys/send.php``, ``/sys/status.php`` and ``/sys/balance.php``.
+
+Seeds 001 and 003, and the SMS Center's public HTTP reference. Requests by GET
+or form POST; ``login`` + ``psw`` (or ``apikey``); parameters in windows-1251
+unless ``charset`` says utf-8 or koi8-r; answers in ``fmt`` 0 (text), 1
+(numbers), 2 (XML) or 3 (JSON), see ``smsc_render``.
+
+``send.php`` takes ``phones`` (commas or semicolons) and ``mes``, or ``list``
+(``phones:message`` lines); ``id`` (the client's message id; one is made up
+when it is missing or 0), ``sender``, ``time`` with ``tz``, ``valid``,
+``translit=1`` (Cyrillic and other letters to Latin), ``maxsms`` (a message
+needing more SMS is refused, not cut). Duplicate and flood protection are the
+gateway's own rules (error 9 and error 8). Statuses go to the account's
+callback URL as the SMS Center's status handler POST (``smsc_handler``).
+
+What the neutral message cannot carry is refused with error 1 and says so:
+``flash``, ``bin``, ``push``, ``hlr``, ``ping``, ``mms``, ``mail``, ``call``,
+``voice``, ``viber``, ``soc``, ``tg``, ``tinyurl``, ``test`` (virtual sending),
+``op``, ``err``, ``smsreq``, ``period``/``freq``, ``imgcode``, ``translit=2``,
+``cost`` other than 0, groups (``G<n>``), ``status.php`` with ``del`` or
+``all``, and ``balance.php`` (the gateway keeps no balance).
+"""
+
+from __future__ import annotations
+
+import logging
+import secrets
+import time
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from functools import partial
+
+from aiohttp import web
+
+from heliograph.domain.accounts import Account, CredentialKind
+from heliograph.domain.addresses import normalize_msisdn
+from heliograph.domain.ids import AccountId
+from heliograph.domain.rejections import Rejected, RejectReason
+from heliograph.domain.submission import RecipientPlan, SubmitRequest, count_text_parts
+from heliograph.servers.http.context import SERVICES, HttpServices
+from heliograph.servers.http.dialects import smsc_render as render
+from heliograph.servers.http.dialects.smsc_handler import (
+    CALLBACK_RENDERERS,
+    FORMAT,
+    NOT_FOUND,
+    STATUS_OF,
+)
+from heliograph.servers.http.dialects.smsc_params import (
+    DEFAULT_CHARSET,
+    MAX_ID,
+    SmscError,
+    decode_params,
+    flag,
+    message_id,
+    message_list,
+    phone_list,
+    raw_pairs,
+    send_time,
+    validity_s,
+)
+from heliograph.store.base import IdempotentAnswer, MessageFilter
+from heliograph.wire.gsm.gsm7 import DEFAULT as GSM7
+from heliograph.wire.gsm.transliterate import transliterate
+
+__all__ = ["CALLBACK_RENDERERS", "ERROR_CODE", "add_routes"]
+
+log = logging.getLogger("heliograph.http.smsc")
+
+R = RejectReason
+
+#: RejectReason → SMS Center error code: this dialect's one total table.
+ERROR_CODE: dict[RejectReason, int] = {
+    R.UNKNOWN_ACCOUNT: 2,
+    R.BAD_CREDENTIALS: 2,
+    R.ACCOUNT_DISABLED: 2,
+    R.INVALID_REQUEST: 1,
+    R.INVALID_DESTINATION: 7,
+    R.INVALID_SENDER: 6,
+    R.SENDER_NOT_ALLOWED: 6,
+    R.INVALID_TEXT: 1,
+    R.MESSAGE_TOO_LONG: 1,
+    R.TOO_MANY_RECIPIENTS: 1,
+    R.INVALID_SCHEDULE: 5,
+    R.INVALID_VALIDITY: 1,
+    R.OPTED_OUT: 8,
+    R.NO_ROUTE: 8,
+    R.INSUFFICIENT_CREDIT: 3,
+    R.THROTTLED: 9,
+    R.DUPLICATE: 9,
+    R.FLOODED: 8,
+    R.NOT_FOUND: 1,
+    R.NOT_CANCELLABLE: 5,
+    R.NOT_SUPPORTED: 1,
+    R.UNAVAILABLE: 9,
+}
+
+_UNSUPPORTED = (
+    "flash", "bin", "push", "hlr", "ping", "mms", "mail", "call", "voice", "viber", "soc", "tg",
+    "tinyurl", "test", "op", "err", "smsreq", "period", "freq", "imgcode",
+)  # fmt: skip
+
+
+@dataclass(frozen=True, slots=True)
+class _Request:
+    params: dict[str, str]
+    charset: str
+    fmt: int
+
+
+async def _request(request: web.Request) -> _Request:
+    body = ""
+    if request.method == "POST":
+        if request.content_type.startswith("multipart/"):
+            raise SmscError(1, "multipart requests (files) are not supported")
+        body = (await request.read()).decode("latin-1")
+    params, charset = decode_params(raw_pairs(request.rel_url.raw_query_string, body))
+    return _Request(params, charset, flag(params, "fmt", range(0, 4)))
+
+
+async def _account(services: HttpServices, params: dict[str, str]) -> Account:
+    if params.get("apikey"):
+        return await services.accounts.by_api_key(params["apikey"])
+    login, psw = params.get("login"), params.get("psw")
+    if not login or psw is None:
+        raise SmscError(2)
+    return await services.accounts.by_secret(CredentialKind.PASSWORD, login, psw)
+
+
+def _refuse_unsupported(params: dict[str, str]) -> None:
+    for name in _UNSUPPORTED:
+        if params.get(name, "").strip() not in ("", "0"):
+            raise SmscError(1, f"{name} is not supported")
+    if flag(params, "cost", range(0, 4)):
+        raise SmscError(1, "cost is not supported: the gateway keeps no prices")
+    if flag(params, "translit", range(0, 3)) == 2:
+        raise SmscError(1, "translit=2 is not supported")
+
+
+def _messages(params: dict[str, str]) -> list[tuple[list[str], str]]:
+    if params.get("list", "").strip():
+        entries = message_list(params["list"])
+    else:
+        if "phones" not in params or not params["phones"].strip():
+            raise SmscError(1, "phones is missing")
+        if "mes" not in params:
+            raise SmscError(1, "mes is missing")
+        entries = [(phone_list(params["phones"]), params["mes"])]
+    if params.get("translit", "0").strip() == "1":
+        entries = [(phones, transliterate(text, GSM7.charset)) for phones, text in entries]
+    maxsms = flag(params, "maxsms", range(0, 256))
+    for _, text in entries:
+        _, parts = count_text_parts(text, "auto", 10_000)  # Rejected for a text nothing can carry
+        if maxsms and parts > maxsms:
+            raise SmscError(1, f"the message needs {parts} SMS, more than maxsms={maxsms}")
+    return entries
+
+
+def _no_answer(plans: list[RecipientPlan]) -> IdempotentAnswer:
+    return IdempotentAnswer(status=200, body=b"")
+
+
+async def _send(services: HttpServices, req: _Request, account: Account) -> render.Answer:
+    params = req.params
+    mid = message_id(params.get("id")) or str(secrets.randbelow(MAX_ID) + 1)
+    try:
+        _refuse_unsupported(params)
+        entries = _messages(params)
+        when = send_time(params.get("time"), params.get("tz"), time.time())
+        valid = validity_s(params.get("valid"))
+        url = account.callback_url
+        plans: list[RecipientPlan] = []
+        for phones, text in entries:
+            sub = SubmitRequest(
+                account_id=account.id,
+                to=tuple(phones),
+                text=text,
+                sender=params.get("sender", "").strip() or None,
+                reference=mid,
+                schedule_at=when.at,
+                delay_s=when.delay_s,
+                validity_s=valid,
+                callback_url=url,
+                callback_format=FORMAT if url else "json",
+            )
+            plans += (await services.submit.submit(sub, account, _no_answer)).plans
+        count = sum(p.message.parts for p in plans if p.message is not None)
+        if count == 0:
+            raise next(p.error for p in plans if p.error is not None)
+    except Rejected as exc:
+        code = ERROR_CODE[exc.reason]
+        return render.error(req.fmt, code, exc.detail, mid, charset=req.charset)
+    return render.sent(req.fmt, mid, count, charset=req.charset)
+
+
+async def _status_of(
+    services: HttpServices, account_id: AccountId, phone: str, mid: str
+) -> render.StatusEntry:
+    try:
+        to = normalize_msisdn(phone)
+    except Rejected:
+        return render.StatusEntry(NOT_FOUND, None, 0, mid, phone)
+    views, _ = await services.messages.list(
+        account_id, MessageFilter(to=to), cursor=None, limit=1000
+    )
+    view = next((v for v in views if mid in (v.reference, v.id)), None)
+    if view is None:
+        return render.StatusEntry(NOT_FOUND, None, 0, mid, phone)
+    status, err = STATUS_OF[view.state]
+    return render.StatusEntry(status, int(view.updated_at), err, mid, phone)
+
+
+async def _status(services: HttpServices, req: _Request, account: Account) -> render.Answer:
+    params = req.params
+    if params.get("del", "").strip() not in ("", "0"):
+        raise SmscError(1, "del is not supported")
+    if flag(params, "all", range(0, 3)):
+        raise SmscError(1, "all=1 and all=2 are not supported")
+    ids = [i.strip() for i in params.get("id", "").split(",")]
+    phones = [p.strip() for p in params.get("phone", "").split(",")]
+    multiple = len(ids) > 1
+    if multiple and ids[-1] == "" and phones[-1] == "":
+        ids, phones = ids[:-1], phones[:-1]  # "id=5," asks for one status in the list form
+    if not all(ids) or not all(phones) or len(ids) != len(phones):
+        raise SmscError(1, "give phone and id, as many phones as ids")
+    entries = [
+        await _status_of(services, account.id, p, i) for p, i in zip(phones, ids, strict=True)
+    ]
+    return render.statuses(req.fmt, entries, multiple=multiple, charset=req.charset)
+
+
+async def _balance(services: HttpServices, req: _Request, account: Account) -> render.Answer:
+    raise SmscError(1, "balance is not supported: the gateway keeps no balance")
+
+
+Operation = Callable[[HttpServices, _Request, Account], Awaitable[render.Answer]]
+
+
+def _respond(answer: render.Answer) -> web.Response:
+    return web.Response(
+        status=answer.status,
+        body=answer.body,
+        content_type=answer.content_type,
+        charset=answer.charset,
+    )
+
+
+async def _handle(
+    request: web.Request, *, operation: Operation, texts: dict[int, str]
+) -> web.Response:
+    fmt, charset = 0, DEFAULT_CHARSET
+    try:
+        req = await _request(request)
+        fmt, charset = req.fmt, req.charset
+        services = request.app[SERVICES]
+        account = await _account(services, req.params)
+        return _respond(await operation(services, req, account))
+    except SmscError as exc:
+        answer = render.error(fmt, exc.code, exc.detail, charset=charset, texts=texts)
+    except Rejected as exc:
+        code = ERROR_CODE[exc.reason]
+        answer = render.error(fmt, code, exc.detail, charset=charset, texts=texts)
+    except web.HTTPException as exc:
+        answer = render.error(fmt, 1, exc.reason, charset=charset, texts=texts)
+    except Exception:  # the boundary: an SMS Center client gets an SMS Center answer
+        log.exception("%s %s failed", request.method, request.path)
+        answer = render.error(fmt, 9, charset=charset, texts=texts)
+    return _respond(answer)
+
+
+def add_routes(app: web.Application) -> None:
+    for path, operation, texts in (
+        ("/sys/send.php", _send, render.SEND_ERRORS),
+        ("/sys/status.php", _status, render.STATUS_ERRORS),
+        ("/sys/balance.php", _balance, render.SEND_ERRORS),
+    ):
+        handler = partial(_handle, operation=operation, texts=texts)
+        app.router.add_get(path, handler)
+        app.router.add_post(path, handler)
