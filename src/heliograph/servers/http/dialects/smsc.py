@@ -149,7 +149,7 @@ def _messages(params: dict[str, str]) -> list[tuple[list[str], str]]:
         entries = [(phones, transliterate(text, GSM7.charset)) for phones, text in entries]
     maxsms = flag(params, "maxsms", range(0, 256))
     for _, text in entries:
-        _, parts = count_text_parts(text, "auto", 10_000)  # Rejected for a text nothing can carry
+        _, parts = count_text_parts(text, "auto", 255)  # Rejected before anything is sent
         if maxsms and parts > maxsms:
             raise SmscError(1, f"the message needs {parts} SMS, more than maxsms={maxsms}")
     return entries
