@@ -33,9 +33,11 @@ from heliograph.connectors.smpp import SubmitDefaults as SmppSubmitDefaults
 from heliograph.domain.ids import ConnectorId
 from heliograph.domain.messages import MessageState
 from heliograph.domain.protection import ProtectionRules
+from heliograph.domain.rejections import Rejected
 from heliograph.domain.retry import Backoff
 from heliograph.domain.routing import Route
 from heliograph.domain.submission import SubmitLimits
+from heliograph.servers.http import cluster as cluster_routes
 from heliograph.servers.http import dialects
 from heliograph.servers.http.app import build_app
 from heliograph.servers.http.context import HttpServices
@@ -43,6 +45,7 @@ from heliograph.services.accounts import AccountService, NewAccount
 from heliograph.services.callbacks import CallbackService
 from heliograph.services.dispatch import Dispatcher
 from heliograph.services.guards import Guards, GuardSettings
+from heliograph.services.leases import cluster_service
 from heliograph.services.messages import MessageService
 from heliograph.services.metrics import Metrics
 from heliograph.services.ports import CallbackSender, Clock, Connector, SystemClock
@@ -217,6 +220,14 @@ class Gateway:
             ),
         )
         self.messages = MessageService(self.store, self.clock)
+        self.cluster = cluster_service(
+            self.store,
+            self.clock,
+            self.metrics,
+            self.connectors,
+            binds={ConnectorId(c.name): c.binds + c.receiver_binds for c in cfg.connectors},
+            on_requeued=lambda _: self.dispatcher.wake(),
+        )
         self.http_port: int | None = None
         self.ready = asyncio.Event()
         self._runner: web.AppRunner | None = None
@@ -246,7 +257,11 @@ class Gateway:
             await self._create_admin()
 
     async def _create_admin(self) -> None:
-        new = await self.accounts.create("admin")
+        try:
+            new = await self.accounts.create("admin")
+        except Rejected:  # nodes of a cluster starting at once: another one created it
+            log.info("account 'admin' was created by another node")
+            return
         path = _write_private_json(Path(self.cfg.data_dir) / ADMIN_CREDENTIALS_FILE, new.as_json())
         log.warning(
             "first start: created account 'admin'; its API key is %s (all its credentials are "
@@ -270,6 +285,7 @@ class Gateway:
 
     async def _start_http(self) -> None:
         app = build_app(self.http_services(), max_body_bytes=self.cfg.http.max_body_bytes)
+        cluster_routes.add_routes(app, self.cluster.snapshot)
         self._runner = web.AppRunner(app, access_log=None, handle_signals=False)
         await self._runner.setup()
         site = web.TCPSite(self._runner, self.cfg.http.host, self.cfg.http.port, backlog=1024)
@@ -301,6 +317,7 @@ class Gateway:
                     tg.create_task(self._supervise("receipts", self.receipts.run)),
                     tg.create_task(self._supervise("callbacks", self.callbacks.run)),
                     tg.create_task(self._supervise("scheduler", self.scheduler.run)),
+                    tg.create_task(self._supervise("cluster", self.cluster.run)),
                 ]
                 dispatch = tg.create_task(self._supervise("dispatch", self.dispatcher.run))
                 await self._start_http()

@@ -13,6 +13,7 @@ from asyncpg import exceptions as pgerr  # type: ignore[import-untyped]
 
 from heliograph.app import open_store
 from heliograph.config import Config, ConfigError, StoreConfig
+from heliograph.domain.ids import UpstreamId
 from heliograph.domain.messages import MessageState, derive_state
 from heliograph.domain.outcomes import Receipt
 from heliograph.store.base import Conflict, IdempotentAnswer, PartResult, StoreError, Unavailable
@@ -225,13 +226,13 @@ async def test_receipt_racing_its_submit_response_on_another_node_is_never_lost(
     msgs = [message() for _ in range(200)]
     await insert(recorder, *msgs)
     parts, _ = await recorder.claim_parts(T0, 1000)
-    upstream = {p.part_id: f"up-{p.part_id}" for p in parts}
+    upstream = {p.part_id: UpstreamId(f"up-{p.part_id}") for p in parts}
 
     async def record(chunk: int) -> None:
         results = [
             PartResult(
                 part_id=p.part_id, state=S.SENT, connector=SMSC, upstream_id=upstream[p.part_id]
-            )  # type: ignore[arg-type]
+            )
             for p in parts[chunk::10]
         ]
         await recorder.record_results(results, T0 + 1)
@@ -244,7 +245,7 @@ async def test_receipt_racing_its_submit_response_on_another_node_is_never_lost(
                 state=S.DELIVERED,
                 error=None,
                 at=T0,
-            )  # type: ignore[arg-type]
+            )
             for p in parts[chunk::10]
         ]
         await receiver.apply_receipts(receipts, T0 + 1)

@@ -87,21 +87,26 @@ class NodeInfo:
     expires_at: float
     stopped_at: float | None
     taken_over_at: float | None
+    state: str  # alive, expired (not taken over yet), stopped or taken_over
     in_flight: int  # parts in sending, claimed by this node
     awaiting_receipt: int  # parts sent by this node, without a final receipt yet
     leases: int
 
-    def state(self, now: float) -> str:
-        if self.taken_over_at is not None:
-            return "taken_over"
-        if self.stopped_at is not None:
-            return "stopped"
-        return "alive" if self.expires_at > now else "expired"
+
+def node_state(
+    expires_at: float, stopped_at: float | None, taken_over_at: float | None, now: float
+) -> str:
+    if taken_over_at is not None:
+        return "taken_over"
+    if stopped_at is not None:
+        return "stopped"
+    return "alive" if expires_at > now else "expired"
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class ClusterView:
     node: str  # the node answering
+    clustered: bool  # False for a single-node store (SQLite)
     at: float
     nodes: list[NodeInfo]
     leases: list[Lease]
@@ -332,10 +337,12 @@ async def cluster_view(conn: Conn, me: str, now: float) -> ClusterView:
             expires_at=r[6],
             stopped_at=r[7],
             taken_over_at=r[8],
+            state=node_state(r[6], r[7], r[8], now),
             in_flight=counts.get((r[0], "sending"), 0),
             awaiting_receipt=counts.get((r[0], "sent"), 0),
             leases=sum(1 for lease in leases if lease.node == r[0]),
         )
         for r in rows
     ]
-    return ClusterView(node=me, at=now, nodes=nodes, leases=leases, depth=await queue_depth(conn))
+    depth = await queue_depth(conn)
+    return ClusterView(node=me, clustered=True, at=now, nodes=nodes, leases=leases, depth=depth)
