@@ -53,6 +53,19 @@ async def test_ms6_action_and_ozms_user_info(ozeki: Dialect) -> None:
     assert [r["StatusCode"] for r in reports(body)] == ["0"]
 
 
+async def test_ms6_documented_request_verbatim(ozeki: Dialect) -> None:
+    # Message Server 6's HTTP Server page, as printed (a space after "&", a local number).
+    info = quote(f"{ozeki.account.username}:{ozeki.account.password}")
+    url = (
+        f"/ozeki?action=sendMessage&ozmsUserInfo={info}"
+        "&recepient=06203105366& messageData=hello+world"
+    )
+    [report] = reports(await (await ozeki.client.get(url)).text())
+    assert report["StatusCode"] == "3" and report["Recipient"] == "06203105366"
+    assert report["StatusText"].startswith("Invalid recipient: '06203105366' is not an E.164")
+    assert await ozeki.stored() == []
+
+
 async def test_ng_api_several_recipients_one_report_each(ozeki: Dialect) -> None:
     url = (
         f"/api?action=sendmessage&username={ozeki.account.username}"

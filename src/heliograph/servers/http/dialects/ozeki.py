@@ -148,7 +148,10 @@ def _report(exc: Rejected, recipient: str = "") -> Report:
 
 
 async def _params(request: web.Request) -> dict[str, str]:
-    """Parameters by lower-case name, from the query and a form body, decoded by ``_charset_``."""
+    """Parameters by lower-case name, from the query and a form body, decoded by ``_charset_``.
+
+    Names are stripped: Ozeki's own documentation writes ``& messageData=…``.
+    """
     pairs = parse_qsl(request.rel_url.raw_query_string, keep_blank_values=True, encoding="latin-1")
     if request.method == "POST":
         if request.content_type not in ("application/x-www-form-urlencoded", "text/plain"):
@@ -159,7 +162,7 @@ async def _params(request: web.Request) -> dict[str, str]:
             pairs += parse_qsl(body, keep_blank_values=True, encoding="latin-1")
     raw: dict[str, str] = {}
     for name, value in pairs:
-        raw.setdefault(name.lower(), value)
+        raw.setdefault(name.strip().lower(), value)
     charset = raw.get("_charset_") or "utf-8"
     try:
         return {name: value.encode("latin-1").decode(charset) for name, value in raw.items()}
