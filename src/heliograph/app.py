@@ -30,7 +30,7 @@ from heliograph.config import Config, ConfigError, ConnectorConfig
 from heliograph.connectors.loopback import LoopbackConnector, LoopbackSettings
 from heliograph.connectors.smpp import BindMode, IdFormat, SmppConnector, SmppSettings
 from heliograph.connectors.smpp import SubmitDefaults as SmppSubmitDefaults
-from heliograph.domain.ids import ConnectorId
+from heliograph.domain.ids import AccountId, ConnectorId
 from heliograph.domain.messages import MessageState
 from heliograph.domain.protection import ProtectionRules
 from heliograph.domain.rejections import Rejected
@@ -41,6 +41,7 @@ from heliograph.servers.http import cluster as cluster_routes
 from heliograph.servers.http import dialects
 from heliograph.servers.http.app import build_app
 from heliograph.servers.http.context import HttpServices
+from heliograph.servers.smpp import SmppServer, SmppServerSettings, SmppServices
 from heliograph.services.accounts import AccountService, NewAccount
 from heliograph.services.callbacks import CallbackService
 from heliograph.services.dispatch import Dispatcher
@@ -127,6 +128,28 @@ def _smpp_connector(c: ConnectorConfig, clock: Clock) -> SmppConnector:
         ),
     )
     return SmppConnector(ConnectorId(c.name), settings, clock)
+
+
+def _smpp_server(cfg: Config, gw: Gateway) -> SmppServer:
+    s = cfg.smpp
+    settings = SmppServerSettings(
+        host=s.host,
+        port=s.port,
+        max_connections=s.max_connections,
+        max_binds_per_account=s.max_binds_per_account,
+        window=s.window,
+        max_bind_failures=s.max_bind_failures,
+        lockout_s=s.lockout_s,
+        response_timeout_s=s.response_timeout_s,
+        enquire_link_interval_s=s.enquire_link_interval_s,
+        inactivity_timeout_s=s.inactivity_timeout_s,
+        max_junk_pdus=s.max_junk_pdus,
+        system_types=s.system_types,
+    )
+    services = SmppServices(
+        accounts=gw.accounts, submit=gw.submit, messages=gw.messages, on_bound=gw.release_held
+    )
+    return SmppServer(settings, services, gw.clock)
 
 
 def _write_private_json(path: Path, data: dict[str, str]) -> Path:
@@ -220,6 +243,9 @@ class Gateway:
             ),
         )
         self.messages = MessageService(self.store, self.clock)
+        self.smpp = _smpp_server(cfg, self) if cfg.smpp.enabled else None
+        if self.smpp is not None:
+            self.callbacks.targets["smpp"] = self.smpp.deliver
         self.cluster = cluster_service(
             self.store,
             self.clock,
@@ -231,6 +257,11 @@ class Gateway:
         self.http_port: int | None = None
         self.ready = asyncio.Event()
         self._runner: web.AppRunner | None = None
+
+    async def release_held(self, account_id: AccountId) -> None:
+        """An SMPP client bound a receiver: its held receipts and MO are due now."""
+        if await self.store.release_callbacks(account_id, "smpp", self.clock.now()):
+            self.callbacks.wake()
 
     def _changed(self, changes: Changes) -> None:
         if changes.callbacks:
@@ -299,11 +330,8 @@ class Gateway:
         """Open, serve until ``stop`` is set, then shut down in order."""
         await self.open()
         try:
-            for name in ("smpp", "smtp"):
-                if getattr(self.cfg, name).enabled:
-                    log.warning(
-                        "%s listener: not supported in this version; not started", name.upper()
-                    )
+            if self.cfg.smtp.enabled:
+                log.warning("SMTP listener: not supported in this version; not started")
             async with asyncio.TaskGroup() as tg:
                 for connector in self.connectors.values():
                     await connector.start()
@@ -320,6 +348,8 @@ class Gateway:
                     tg.create_task(self._supervise("cluster", self.cluster.run)),
                 ]
                 dispatch = tg.create_task(self._supervise("dispatch", self.dispatcher.run))
+                if self.smpp is not None:
+                    await self.smpp.start()
                 await self._start_http()
                 self.ready.set()
                 await stop.wait()
@@ -337,6 +367,8 @@ class Gateway:
     ) -> None:
         if self._runner is not None:
             await self._runner.cleanup()
+        if self.smpp is not None:
+            await self.smpp.aclose()
         dispatch.cancel()
         await asyncio.wait([dispatch])
         await self.dispatcher.drain()

@@ -13,7 +13,11 @@ How an event goes on the wire depends on the message's callback format:
 ``"json"`` (the REST API's signed JSON POST, ``json_callback``) or a format
 that an HTTP dialect registers in ``renderers`` (Kannel's dlr-url GET with
 %-escapes, for instance). A renderer may return None to skip an event the
-client did not ask for (it then counts as delivered).
+client did not ask for (it then counts as delivered). A format may instead
+have a delivery ``target``, which delivers the job itself and answers like a
+sender: the SMPP server delivers ``"smpp"`` events as deliver_sm on the
+account's receiver binds, and an account without one keeps them in the outbox
+until it binds again (``Store.release_callbacks`` makes them due at once).
 """
 
 from __future__ import annotations
@@ -21,7 +25,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import random
-from collections.abc import Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping
 
 from heliograph.domain.accounts import sign_callback
 from heliograph.domain.retry import Backoff
@@ -31,6 +35,8 @@ from heliograph.services.worker import Wakeable
 from heliograph.store.base import CallbackJob, CallbackRetry, Store
 
 Renderer = Callable[[CallbackJob, float], CallbackRequest | None]
+Target = Callable[[CallbackJob], Awaitable[str | None]]
+"""Delivers a job by other means than HTTP; None when done, else a short error text."""
 
 
 def json_callback(job: CallbackJob, now: float) -> CallbackRequest:
@@ -61,7 +67,9 @@ class CallbackService:
         lease_s: float = 60.0,
         idle_poll_s: float = 1.0,
         renderers: Mapping[str, Renderer] | None = None,
+        targets: Mapping[str, Target] | None = None,
     ) -> None:
+        self.targets: dict[str, Target] = dict(targets or {})
         self._renderers: dict[str, Renderer] = {"json": json_callback, **(renderers or {})}
         self._store = store
         self._sender = sender
@@ -109,6 +117,9 @@ class CallbackService:
         return len(jobs)
 
     async def _post(self, job: CallbackJob) -> str | None:
+        target = self.targets.get(job.format)
+        if target is not None:
+            return await target(job)
         renderer = self._renderers.get(job.format)
         if renderer is None:
             return f"no renderer for callback format {job.format!r}"

@@ -214,3 +214,9 @@ class Store(Protocol):
     async def finish_callbacks(
         self, done: Sequence[int], retry: Sequence[CallbackRetry], dead: Sequence[int]
     ) -> None: ...
+
+    async def release_callbacks(self, account_id: AccountId, format: str, now: float) -> int:
+        """Make the account's waiting outbox events of ``format`` due now; returns how many.
+
+        An SMPP client that binds again gets the receipts held for it at once.
+        """

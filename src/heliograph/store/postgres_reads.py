@@ -165,3 +165,14 @@ async def finish_callbacks(
             [r.next_attempt_at for r in retry],
             [r.error for r in retry],
         )
+
+
+async def release_callbacks(conn: Conn, account_id: str, format: str, now: float) -> int:
+    status: str = await conn.execute(
+        "UPDATE callbacks SET next_attempt_at = $1"
+        " WHERE account_id = $2 AND format = $3 AND next_attempt_at > $1",
+        now,
+        account_id,
+        format,
+    )
+    return int(status.rsplit(" ", 1)[-1])

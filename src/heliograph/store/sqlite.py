@@ -260,6 +260,9 @@ class SqliteStore:
     ) -> None:
         await self._write(lambda conn: lc.finish_callbacks(conn, done, retry, dead))
 
+    async def release_callbacks(self, account_id: AccountId, format: str, now: float) -> int:
+        return await self._write(lambda conn: lc.release_callbacks(conn, account_id, format, now))
+
 
 _ACCOUNT_COLUMNS = "a.id, a.name, a.callback_url, a.callback_secret, a.created_at, a.disabled"
 

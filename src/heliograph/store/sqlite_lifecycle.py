@@ -593,4 +593,13 @@ def finish_callbacks(
     )
 
 
+def release_callbacks(conn: sqlite3.Connection, account_id: str, format: str, now: float) -> int:
+    cursor = conn.execute(
+        "UPDATE callbacks SET next_attempt_at = ?"
+        " WHERE account_id = ? AND format = ? AND next_attempt_at > ?",
+        (now, account_id, format, now),
+    )
+    return cursor.rowcount
+
+
 __all__ = ["FINAL_STATES"]

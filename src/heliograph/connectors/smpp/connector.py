@@ -255,7 +255,10 @@ class _Link(asyncio.Protocol):
             self.transport.close()
 
     def close(self) -> None:
-        if self.transport is not None:
+        """Write what is pending (an unbind_resp, a generic_nack), then close."""
+        if self.transport is not None and not self.transport.is_closing():
+            self._out += self.session.data_to_send()
+            self._flush()
             self.transport.close()
 
     def _queue(self, data: bytes) -> None:
