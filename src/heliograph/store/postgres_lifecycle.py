@@ -17,10 +17,11 @@ Rule 2: work is shared with ``FOR UPDATE SKIP LOCKED``: claims, releases of
 scheduled parts and expiry skip the rows another transaction holds, so each
 part is claimed by exactly one node and no node waits for another's batch.
 
-Rule 3: a message's state is derived only after its row is locked. Two nodes
-claiming two parts of one message serialise on the message row; the second
-reads the parts after the first committed (a new statement sees it under READ
-COMMITTED) and derives from what is really there.
+Rule 3: a multi-part message's state is derived only after its row is locked.
+Two nodes claiming two parts of one message serialise on the message row; the
+second reads the parts after the first committed (a new statement sees it under
+READ COMMITTED) and derives from what is really there. A single-part message
+needs no lock beyond its part's: nobody changes it without holding that.
 
 Rule 4: a receipt may come before the submit response that names its upstream
 id, and on another node. A recorder (``record_results``) holds an advisory lock
@@ -77,15 +78,26 @@ class _Msg:
 _MSG_COLUMNS = (
     "id, account_id, state, parts, callback_url, reference, recipient, sender, callback_format"
 )
-_LOCK = f"SELECT {_MSG_COLUMNS} FROM messages WHERE id = ANY($1::text[]) ORDER BY id FOR UPDATE"
-_LOCK_FOR_CLAIM = (
+_READ = f"SELECT {_MSG_COLUMNS} FROM messages WHERE id = ANY($1::text[])"
+_READ_FOR_CLAIM = (
     f"SELECT {_MSG_COLUMNS}, text, encoding, data_coding, concat_ref, priority, udh"
-    " FROM messages WHERE id = ANY($1::text[]) ORDER BY id FOR UPDATE"
+    " FROM messages WHERE id = ANY($1::text[])"
 )
 
 
-async def _lock(conn: Conn, ids: Iterable[str], sql: str = _LOCK) -> dict[str, Record]:
-    return {r[0]: r for r in await conn.fetch(sql, sorted(ids))}
+async def _lock(conn: Conn, ids: Iterable[str], sql: str = _READ) -> dict[str, Record]:
+    """The touched messages, multi-part ones locked (Rule 3).
+
+    A single-part message changes only with its one part, whose row the caller
+    holds, so it needs no lock of its own; reading it in a statement after the
+    part was locked sees its last committed state.
+    """
+    rows = {r[0]: r for r in await conn.fetch(sql, list(ids))}
+    multi = sorted(mid for mid, r in rows.items() if r[3] != 1)
+    if multi:
+        locked = await conn.fetch(sql + " ORDER BY id FOR UPDATE", multi)
+        rows.update((r[0], r) for r in locked)
+    return rows
 
 
 async def _advance(
@@ -263,7 +275,7 @@ async def claim_parts(
     for r in rows:
         expired = r[3] == S.EXPIRED.value
         _touch(touched, errors, r[1], S(r[3]), EXPIRED_ERROR if expired else None)
-    locked = await _lock(conn, touched, _LOCK_FOR_CLAIM)
+    locked = await _lock(conn, touched, _READ_FOR_CLAIM)
     claimed: list[ClaimedPart] = []
     for r in rows:
         if r[3] != S.SENDING.value:
