@@ -52,3 +52,25 @@ def test_send_without_key_is_usage_error() -> None:
         app, ["send", "--to", "+447700900001", "--text", "x"], env={"HELIOGRAPH_API_KEY": ""}
     )
     assert result.exit_code == 2
+
+
+def test_prices_and_credit_commands(cfg: Path) -> None:
+    assert runner.invoke(app, ["accounts", "create", "shop", "--config", str(cfg)]).exit_code == 0
+    result = runner.invoke(app, ["prices", "set", "44", "0.04", "--config", str(cfg)])
+    assert result.exit_code == 0, result.output
+    result = runner.invoke(
+        app, ["prices", "set", "447", "0.035", "--account", "shop", "--config", str(cfg)]
+    )
+    assert result.exit_code == 0, result.output
+    listing = runner.invoke(app, ["prices", "list", "--account", "shop", "--config", str(cfg)])
+    assert "0.035000" in listing.stdout and "0.040000" in listing.stdout
+    result = runner.invoke(app, ["accounts", "credit", "shop", "12.5", "--config", str(cfg)])
+    assert result.exit_code == 0 and "12.500000 EUR" in result.stdout
+    result = runner.invoke(app, ["accounts", "credit", "--config", str(cfg), "shop", "--", "-20"])
+    assert result.exit_code == 1 and "balance" in result.stderr
+    bad = runner.invoke(app, ["prices", "set", "+44", "0.04", "--config", str(cfg)])
+    assert bad.exit_code == 2
+    bad = runner.invoke(app, ["accounts", "credit", "shop", "lots", "--config", str(cfg)])
+    assert bad.exit_code == 2
+    missing = runner.invoke(app, ["accounts", "credit", "nobody", "1", "--config", str(cfg)])
+    assert missing.exit_code == 1

@@ -230,6 +230,7 @@ class Gateway:
                 default_validity_s=d.default_validity_s,
             ),
             on_accepted=self.dispatcher.wake,
+            prices=self.accounts.prices,
             guards=Guards(
                 GuardSettings(
                     rules=ProtectionRules(
@@ -312,6 +313,8 @@ class Gateway:
             connectors=self.connectors,
             metrics=self.metrics,
             refresh_gauges=self.refresh_gauges,
+            store_balance=self.store.balance,
+            clock=self.clock,
         )
 
     async def _start_http(self) -> None:

@@ -37,6 +37,10 @@ accounts_app = typer.Typer(help="Manage accounts.", no_args_is_help=True)
 config_app = typer.Typer(help="Inspect the configuration.", no_args_is_help=True)
 app.add_typer(accounts_app, name="accounts")
 app.add_typer(config_app, name="config")
+prices_app = typer.Typer(
+    help="Manage price lists (price per part by destination).", no_args_is_help=True
+)
+app.add_typer(prices_app, name="prices")
 
 console = Console()
 err = Console(stderr=True)
@@ -179,6 +183,119 @@ def accounts_list(config: ConfigOpt = None) -> None:
         table.add_column(col)
     for a in accounts:
         table.add_row(a.name, a.id, a.callback_url or "", "yes" if a.disabled else "no")
+    console.print(table)
+
+
+def _account_named(gw: Any, name: str) -> Any:
+    async def find() -> Any:
+        account = await gw.store.find_account(name)
+        if account is None:
+            err.print(f"[red]no account named {name!r}[/red]")
+            raise typer.Exit(1)
+        return account
+
+    return find()
+
+
+@accounts_app.command("credit")
+def accounts_credit(
+    name: str,
+    amount: Annotated[
+        str,
+        typer.Argument(
+            help="Amount to add, e.g. 25.50; to take, a negative amount after --: -- -5"
+        ),
+    ],
+    config: ConfigOpt = None,
+) -> None:
+    """Add credit to an account (or take it, with a negative amount)."""
+    from heliograph.domain.pricing import from_micros, parse_amount, to_micros
+    from heliograph.domain.rejections import Rejected
+    from heliograph.store.base import StoreError
+
+    cfg = _config(config)
+    try:
+        micros = to_micros(parse_amount(amount))
+    except Rejected as exc:
+        err.print(f"[red]error[/red] {exc.detail}")
+        raise typer.Exit(2) from None
+
+    async def work(gw: Any) -> Any:
+        account = await _account_named(gw, name)
+        return await gw.store.adjust_balance(
+            account.id, micros, "credit added by an operator", gw.clock.now()
+        )
+
+    try:
+        balance = _with_gateway(cfg, work)
+    except StoreError as exc:
+        err.print(f"[red]error[/red] {exc}")
+        raise typer.Exit(1) from None
+    console.print(f"{name}: balance {from_micros(balance.balance_micros)} {balance.currency}")
+
+
+@prices_app.command("set")
+def prices_set(
+    prefix: Annotated[str, typer.Argument(help="Destination prefix (digits; '' = default)")],
+    price: Annotated[str, typer.Argument(help="Price per part, e.g. 0.045")],
+    account: Annotated[str | None, typer.Option(help="Only for this account")] = None,
+    config: ConfigOpt = None,
+) -> None:
+    """Set the price per part for destinations starting with PREFIX."""
+    from heliograph.domain.pricing import parse_amount, to_micros
+    from heliograph.domain.rejections import Rejected
+    from heliograph.store.base import StoreError
+
+    cfg = _config(config)
+    if prefix and not prefix.isdigit():
+        err.print("[red]error[/red] the prefix is digits only (no '+'), or '' for the default")
+        raise typer.Exit(2)
+    try:
+        micros = to_micros(parse_amount(price, field="price"))
+    except Rejected as exc:
+        err.print(f"[red]error[/red] {exc.detail}")
+        raise typer.Exit(2) from None
+    if micros < 0:
+        err.print("[red]error[/red] a price cannot be negative")
+        raise typer.Exit(2)
+
+    async def work(gw: Any) -> None:
+        owner = (await _account_named(gw, account)).id if account else None
+        await gw.store.set_price(owner, prefix, micros)
+
+    try:
+        _with_gateway(cfg, work)
+    except StoreError as exc:
+        err.print(f"[red]error[/red] {exc}")
+        raise typer.Exit(1) from None
+    console.print(f"price for '{prefix}' set to {price}" + (f" for {account}" if account else ""))
+
+
+@prices_app.command("list")
+def prices_list(
+    account: Annotated[str | None, typer.Option(help="The list in force for this account")] = None,
+    config: ConfigOpt = None,
+) -> None:
+    """Show the gateway-wide price list, or the one in force for an account."""
+    from heliograph.domain.pricing import from_micros
+
+    cfg = _config(config)
+
+    async def work(gw: Any) -> tuple[dict[str, int], dict[str, int]]:
+        owner = (await _account_named(gw, account)).id if account else ""
+        result: tuple[dict[str, int], dict[str, int]] = await gw.store.price_lists(owner)
+        return result
+
+    own, default = _with_gateway(cfg, work)
+    table = Table()
+    for col in ("prefix", "price per part", "from"):
+        table.add_column(col)
+    for prefix, micros in sorted({**default, **own}.items()):
+        table.add_row(
+            prefix or "(default)",
+            str(from_micros(micros)),
+            account if prefix in own and account else "gateway",
+        )
     console.print(table)
 
 

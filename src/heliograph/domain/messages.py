@@ -136,6 +136,7 @@ class NewMessage:
     due_at: float
     expires_at: float | None
     callback_format: str = "json"
+    price_micros: int = 0  # per part, charged when accepted, refunded for parts never sent
     # A UDH the client built itself (with UDHL): the message is that one part, sent as given.
     udh: bytes | None = None
 

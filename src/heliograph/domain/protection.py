@@ -111,5 +111,16 @@ class Protection:
             self._sent_order.push(now, key)
         return None
 
+    def forget(self, account: str, to: str, text: str) -> None:
+        """Undo the record of a send that was not committed after all."""
+        self._sent.discard(hash((account, to, text)))
+        run_key = hash((account, to))
+        value = self._runs.get(run_key)
+        if value is not None:
+            if value & 0xFF > 1:
+                self._runs[run_key] = value - 1
+            else:
+                del self._runs[run_key]
+
     def __len__(self) -> int:
         return len(self._sent) + len(self._runs)

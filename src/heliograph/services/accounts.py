@@ -24,6 +24,7 @@ from heliograph.domain.accounts import (
     verify_secret,
 )
 from heliograph.domain.ids import AccountId
+from heliograph.domain.pricing import PriceList, merge
 from heliograph.domain.rejections import Rejected, RejectReason
 from heliograph.services.ports import Clock
 from heliograph.store.base import Conflict, Store
@@ -65,6 +66,7 @@ class AccountService:
         self._ttl = cache_ttl_s
         self._keys: dict[str, tuple[float, Account | None]] = {}
         self._secrets: dict[tuple[CredentialKind, str, str], tuple[float, Account]] = {}
+        self._prices: dict[str, tuple[float, PriceList]] = {}
 
     async def create(self, name: str, *, callback_url: str | None = None) -> NewAccount:
         """Raises: Rejected(INVALID_REQUEST) for a bad or taken name."""
@@ -111,6 +113,20 @@ class AccountService:
         except Conflict as exc:
             raise Rejected(RejectReason.INVALID_REQUEST, str(exc), field="name") from exc
         return new
+
+    async def prices(self, account_id: AccountId) -> PriceList:
+        """The account's effective price list (own over gateway-wide), cached briefly."""
+        now = self._clock.now()
+        cached = self._prices.get(account_id)
+        if cached is not None and cached[0] > now:
+            return cached[1]
+        own, default = await self._store.price_lists(account_id)
+        prices = merge(PriceList(prices=own), PriceList(prices=default))
+        self._prices[account_id] = (now + self._ttl, prices)
+        return prices
+
+    def forget_prices(self) -> None:
+        self._prices.clear()
 
     async def by_api_key(self, api_key: str) -> Account:
         """Raises: Rejected(BAD_CREDENTIALS | ACCOUNT_DISABLED)."""

@@ -63,3 +63,9 @@ class Guards:
                     plan = replace(plan, message=None, error=refused)
             out.append(plan)
         return out
+
+    def undo(self, account_id: str, plans: list[RecipientPlan]) -> None:
+        """Forget the sends of a plan that was not committed (so a retry is no duplicate)."""
+        for plan in plans:
+            if plan.message is not None:
+                self._protection.forget(account_id, plan.message.to, plan.message.text)

@@ -10,10 +10,13 @@ answer and sends nothing again.
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
 from heliograph.domain.accounts import Account
+from heliograph.domain.ids import AccountId
+from heliograph.domain.pricing import PriceList, from_micros, price_plans
+from heliograph.domain.rejections import Rejected, RejectReason
 from heliograph.domain.submission import (
     RecipientPlan,
     SubmitLimits,
@@ -24,7 +27,7 @@ from heliograph.services.guards import Guards
 from heliograph.services.ids import message_ids
 from heliograph.services.metrics import Metrics
 from heliograph.services.ports import Clock
-from heliograph.store.base import IdempotentAnswer, Store
+from heliograph.store.base import Charge, IdempotentAnswer, InsufficientCredit, Store
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -46,8 +49,10 @@ class SubmitService:
         limits: SubmitLimits,
         on_accepted: Callable[[], None],
         guards: Guards | None = None,
+        prices: Callable[[AccountId], Awaitable[PriceList]] | None = None,
     ) -> None:
         self._guards = guards
+        self._prices = prices
         self._store = store
         self._clock = clock
         self._metrics = metrics
@@ -69,19 +74,30 @@ class SubmitService:
             earlier = await self._store.idempotent_answer(account.id, idempotency_key, now)
             if earlier is not None:
                 return SubmitResult(answer=earlier, plans=[], replayed=True)
-        plans = plan_submission(
-            req,
-            now=now,
-            ids=message_ids(now),
-            limits=self._limits,
-            default_callback_url=account.callback_url,
-        )
+        plans, cost = await self.estimate(req, account, now)
         if self._guards is not None:
             plans = self._guards.apply(account.id, plans, now)
+            cost = sum(p.message.price_micros * p.message.parts for p in plans if p.message)
         answer = render(plans)
         messages = [p.message for p in plans if p.message is not None]
         key = (account.id, idempotency_key, answer) if idempotency_key is not None else None
-        earlier = await self._store.insert_messages(messages, idempotency=key, now=now)
+        charge = (
+            Charge(account_id=account.id, amount_micros=cost, reason=f"{len(messages)} messages")
+            if cost
+            else None
+        )
+        try:
+            earlier = await self._store.insert_messages(
+                messages, idempotency=key, now=now, charge=charge
+            )
+        except InsufficientCredit as exc:
+            if self._guards is not None:
+                self._guards.undo(account.id, plans)
+            raise Rejected(
+                RejectReason.INSUFFICIENT_CREDIT,
+                f"this request costs {from_micros(exc.needed_micros)}, the balance is "
+                f"{from_micros(exc.balance_micros)}",
+            ) from exc
         if earlier is not None:
             return SubmitResult(answer=earlier, plans=[], replayed=True)
         if messages:
@@ -91,3 +107,21 @@ class SubmitService:
             self._metrics.rejected.inc(len(plans) - len(messages))
         self._metrics.accept_latency.observe(time.perf_counter() - started)
         return SubmitResult(answer=answer, plans=plans, replayed=False)
+
+    async def estimate(
+        self, req: SubmitRequest, account: Account, now: float
+    ) -> tuple[list[RecipientPlan], int]:
+        """Plan and price without committing: (plans, total cost in micro-units).
+
+        Raises: Rejected for the request as a whole.
+        """
+        plans = plan_submission(
+            req,
+            now=now,
+            ids=message_ids(now),
+            limits=self._limits,
+            default_callback_url=account.callback_url,
+        )
+        if self._prices is None:
+            return plans, 0
+        return price_plans(plans, await self._prices(account.id))

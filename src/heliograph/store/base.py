@@ -46,6 +46,13 @@ class Unavailable(StoreError):
     pass
 
 
+class InsufficientCredit(StoreError):
+    def __init__(self, needed_micros: int, balance_micros: int) -> None:
+        super().__init__(f"needs {needed_micros} micro-units, balance is {balance_micros}")
+        self.needed_micros = needed_micros
+        self.balance_micros = balance_micros
+
+
 @dataclass(frozen=True, slots=True, kw_only=True)
 class ClaimedPart:
     """A part handed to the dispatcher, with everything a connector needs."""
@@ -93,6 +100,22 @@ class Changes:
         self.pending += other.pending
         self.resent += other.resent
         self.callbacks += other.callbacks
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Balance:
+    account_id: AccountId
+    balance_micros: int
+    currency: str
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Charge:
+    """Take ``amount_micros`` from the account with the messages, or write nothing."""
+
+    account_id: AccountId
+    amount_micros: int
+    reason: str
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -154,6 +177,23 @@ class Store(Protocol):
     async def find_account(self, name: str) -> Account | None: ...
     async def list_accounts(self) -> list[Account]: ...
 
+    # credit
+    async def balance(self, account_id: AccountId) -> Balance:
+        """Raises: NotFound."""
+
+    async def adjust_balance(
+        self, account_id: AccountId, amount_micros: int, reason: str, now: float
+    ) -> Balance:
+        """Add (or, negative, take) credit. Raises: NotFound; InsufficientCredit below zero."""
+
+    async def set_price(self, account_id: AccountId | None, prefix: str, price_micros: int) -> None:
+        """Set a price per part (account None: the gateway-wide list)."""
+
+    async def delete_price(self, account_id: AccountId | None, prefix: str) -> bool: ...
+
+    async def price_lists(self, account_id: AccountId) -> tuple[dict[str, int], dict[str, int]]:
+        """(the account's own prices, the gateway-wide prices) by prefix."""
+
     # submit
     async def insert_messages(
         self,
@@ -161,11 +201,14 @@ class Store(Protocol):
         *,
         idempotency: tuple[AccountId, str, IdempotentAnswer] | None = None,
         now: float,
+        charge: Charge | None = None,
     ) -> IdempotentAnswer | None:
         """Persist messages and their parts atomically.
 
         With ``idempotency`` = (account, key, answer): if the key was used in the
         last 24 hours, nothing is written and the first answer is returned.
+        With ``charge``: the amount is taken from the balance in the same
+        transaction. Raises: InsufficientCredit (and nothing is written).
         """
 
     async def idempotent_answer(

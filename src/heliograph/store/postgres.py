@@ -37,21 +37,24 @@ from heliograph.store.base import (
     CallbackJob,
     CallbackRetry,
     Changes,
+    Charge,
     ClaimedPart,
     Conflict,
     IdempotentAnswer,
     MessageFilter,
     PartResult,
     QueueDepth,
+    StoreError,
 )
 from heliograph.store.postgres_cluster import ClusterView, Lease, NodeIdentity, TakeOver
+from heliograph.store.postgres_credit import NOT_SUPPORTED, PostgresCredit
 from heliograph.store.postgres_engine import Conn, Database, Record, split_url
 
 IDEMPOTENCY_TTL_S = 86400.0
 DEFAULT_LEASE_S = 10.0
 
 
-class PostgresStore:
+class PostgresStore(PostgresCredit):
     def __init__(
         self,
         dsn: str,
@@ -180,7 +183,11 @@ class PostgresStore:
         *,
         idempotency: tuple[AccountId, str, IdempotentAnswer] | None = None,
         now: float,
+        charge: Charge | None = None,
     ) -> IdempotentAnswer | None:
+        if charge is not None and charge.amount_micros:
+            raise StoreError(NOT_SUPPORTED)
+
         async def job(conn: Conn) -> IdempotentAnswer | None:
             if idempotency is not None:
                 earlier = await _claim_idempotency_key(conn, *idempotency, now)

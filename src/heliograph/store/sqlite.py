@@ -26,9 +26,11 @@ from heliograph.domain.messages import NewMessage as NewMessage
 from heliograph.domain.outcomes import Receipt
 from heliograph.store import sqlite_lifecycle as lc
 from heliograph.store.base import (
+    Balance,
     CallbackJob,
     CallbackRetry,
     Changes,
+    Charge,
     ClaimedPart,
     Conflict,
     IdempotentAnswer,
@@ -109,7 +111,8 @@ class SqliteStore:
             if conn.execute("SELECT 1 FROM accounts WHERE name = ?", (account.name,)).fetchone():
                 raise Conflict(f"account name {account.name!r} is taken")
             conn.execute(
-                "INSERT INTO accounts VALUES (?, ?, ?, ?, ?, ?)",
+                "INSERT INTO accounts (id, name, callback_url, callback_secret, created_at,"
+                " disabled) VALUES (?, ?, ?, ?, ?, ?)",
                 (
                     account.id,
                     account.name,
@@ -164,6 +167,51 @@ class SqliteStore:
 
         return await self._read(job)
 
+    # credit -----------------------------------------------------------------
+
+    async def balance(self, account_id: AccountId) -> Balance:
+        return await self._read(lambda conn: lc.balance(conn, account_id))
+
+    async def adjust_balance(
+        self, account_id: AccountId, amount_micros: int, reason: str, now: float
+    ) -> Balance:
+        def job(conn: sqlite3.Connection) -> Balance:
+            lc.change_balance(conn, account_id, amount_micros, reason, now)
+            return lc.balance(conn, account_id)
+
+        return await self._write(job)
+
+    async def set_price(self, account_id: AccountId | None, prefix: str, price_micros: int) -> None:
+        await self._write(
+            lambda conn: conn.execute(
+                "INSERT OR REPLACE INTO prices VALUES (?, ?, ?)",
+                (account_id or "", prefix, price_micros),
+            )
+        )
+
+    async def delete_price(self, account_id: AccountId | None, prefix: str) -> bool:
+        def job(conn: sqlite3.Connection) -> bool:
+            cur = conn.execute(
+                "DELETE FROM prices WHERE account_id = ? AND prefix = ?", (account_id or "", prefix)
+            )
+            return cur.rowcount > 0
+
+        return await self._write(job)
+
+    async def price_lists(self, account_id: AccountId) -> tuple[dict[str, int], dict[str, int]]:
+        def job(conn: sqlite3.Connection) -> tuple[dict[str, int], dict[str, int]]:
+            own: dict[str, int] = {}
+            default: dict[str, int] = {}
+            rows = conn.execute(
+                "SELECT account_id, prefix, price_micros FROM prices WHERE account_id IN (?, '')",
+                (account_id,),
+            )
+            for owner, prefix, price in rows:
+                (own if owner else default)[prefix] = price
+            return own, default
+
+        return await self._read(job)
+
     # submit -----------------------------------------------------------------
 
     async def insert_messages(
@@ -172,6 +220,7 @@ class SqliteStore:
         *,
         idempotency: tuple[AccountId, str, IdempotentAnswer] | None = None,
         now: float,
+        charge: Charge | None = None,
     ) -> IdempotentAnswer | None:
         def job(conn: sqlite3.Connection) -> IdempotentAnswer | None:
             if idempotency is not None:
@@ -182,6 +231,10 @@ class SqliteStore:
                 conn.execute(
                     "INSERT OR REPLACE INTO idempotency_keys VALUES (?, ?, ?, ?, ?)",
                     (account_id, key, now, answer.status, answer.body),
+                )
+            if charge is not None and charge.amount_micros:
+                lc.change_balance(
+                    conn, charge.account_id, -charge.amount_micros, charge.reason, now
                 )
             lc.insert_messages(conn, messages)
             return None

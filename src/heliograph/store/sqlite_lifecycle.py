@@ -31,12 +31,15 @@ from heliograph.domain.messages import (
 )
 from heliograph.domain.outcomes import Receipt
 from heliograph.store.base import (
+    Balance,
     CallbackJob,
     CallbackRetry,
     Changes,
     ClaimedPart,
     Conflict,
+    InsufficientCredit,
     MessageFilter,
+    NotFound,
     PartResult,
     QueueDepth,
 )
@@ -58,11 +61,12 @@ class _Msg:
     recipient: str
     sender: str | None
     callback_format: str
+    price_micros: int
 
 
 _MSG_COLUMNS = (
     "m.id, m.account_id, m.state, m.parts, m.callback_url, m.reference, m.recipient,"
-    " m.sender, m.callback_format"
+    " m.sender, m.callback_format, m.price_micros"
 )
 
 
@@ -77,6 +81,7 @@ def _msg(row: Sequence[Any], offset: int = 0) -> _Msg:
         row[offset + 6],
         row[offset + 7],
         row[offset + 8],
+        row[offset + 9],
     )
 
 
@@ -157,10 +162,56 @@ def _advance(
 _PART_STATES = "SELECT state FROM parts WHERE message_id = ? ORDER BY seq"
 
 
+def balance(conn: sqlite3.Connection, account_id: str) -> Balance:
+    row = conn.execute(
+        "SELECT balance_micros, currency FROM accounts WHERE id = ?", (account_id,)
+    ).fetchone()
+    if row is None:
+        raise NotFound(f"no account {account_id}")
+    return Balance(account_id=AccountId(account_id), balance_micros=row[0], currency=row[1])
+
+
+def change_balance(
+    conn: sqlite3.Connection, account_id: str, delta_micros: int, reason: str, now: float
+) -> int:
+    """Add ``delta_micros`` (negative: take) and write the ledger row. Returns the balance.
+
+    Raises: NotFound; InsufficientCredit when the balance would go below zero.
+    """
+    row = conn.execute(
+        "UPDATE accounts SET balance_micros = balance_micros + ?"
+        " WHERE id = ? AND balance_micros + ? >= 0 RETURNING balance_micros",
+        (delta_micros, account_id, delta_micros),
+    ).fetchone()
+    if row is None:
+        current = balance(conn, account_id)
+        raise InsufficientCredit(-delta_micros, current.balance_micros)
+    conn.execute(
+        "INSERT INTO ledger (account_id, amount_micros, balance_micros, reason, at)"
+        " VALUES (?, ?, ?, ?, ?)",
+        (account_id, delta_micros, row[0], reason, now),
+    )
+    return int(row[0])
+
+
+# A part that ends in one of these straight from queued or sending never
+# reached an upstream: its price goes back.
+_NEVER_SENT_ENDS = frozenset({MessageState.FAILED, MessageState.EXPIRED, MessageState.CANCELLED})
+
+
+def _refund(conn: sqlite3.Connection, refunds: dict[str, int], reason: str, now: float) -> None:
+    """Give back the price of parts that ended without reaching an upstream."""
+    for account_id, micros in refunds.items():
+        if micros:
+            change_balance(conn, account_id, micros, reason, now)
+
+
 def insert_messages(conn: sqlite3.Connection, messages: Sequence[NewMessage]) -> None:
     conn.executemany(
-        "INSERT INTO messages VALUES"
-        " (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULL, ?)",
+        "INSERT INTO messages (id, account_id, recipient, sender, text, encoding, data_coding,"
+        " parts, concat_ref, state, reference, callback_url, callback_format, priority,"
+        " created_at, updated_at, due_at, expires_at, udh, price_micros)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         [
             (
                 m.id,
@@ -182,6 +233,7 @@ def insert_messages(conn: sqlite3.Connection, messages: Sequence[NewMessage]) ->
                 m.due_at,
                 m.expires_at,
                 m.udh,
+                m.price_micros,
             )
             for m in messages
         ],
@@ -215,6 +267,7 @@ def claim_parts(
     msgs: dict[str, _Msg] = {}
     single: dict[str, MessageState] = {}
     errors: dict[str, str | None] = {}
+    refunds: dict[str, int] = {}
     for row in conn.execute(_CLAIM, (now, limit)).fetchall():
         part_id, seq, attempts, expires_at = row[0], row[1], row[2], row[3]
         msg = _msg(row, 4)
@@ -222,6 +275,7 @@ def claim_parts(
         if expires_at is not None and expires_at <= now:
             new = S.EXPIRED
             errors[msg.id] = "validity period passed before the part could be sent"
+            refunds[msg.account_id] = refunds.get(msg.account_id, 0) + msg.price_micros
         else:
             new = S.SENDING
             attempts += 1
@@ -234,14 +288,14 @@ def claim_parts(
                     parts=msg.parts,
                     to=msg.recipient,
                     sender=msg.sender,
-                    text=row[13],
-                    encoding=row[14],
-                    data_coding=row[15],
-                    concat_ref=row[16],
-                    priority=row[17],
+                    text=row[14],
+                    encoding=row[15],
+                    data_coding=row[16],
+                    concat_ref=row[17],
+                    priority=row[18],
                     attempts=attempts,
                     expires_at=expires_at,
-                    udh=row[18],
+                    udh=row[19],
                 )
             )
         updates.append((new.value, attempts, now, part_id))
@@ -251,6 +305,7 @@ def claim_parts(
         "UPDATE parts SET state = ?, attempts = ?, updated_at = ? WHERE id = ?", updates
     )
     _advance(conn, msgs, single, errors, now, changes)
+    _refund(conn, refunds, "refund: parts expired before sending", now)
     return claimed, changes
 
 
@@ -276,11 +331,14 @@ def record_results(conn: sqlite3.Connection, results: Sequence[PartResult], now:
     errors: dict[str, str | None] = {}
     updates = []
     accepted: list[tuple[str, str]] = []
+    refunds: dict[str, int] = {}
     for r in results:
         found = current.get(r.part_id)
         if found is None or not can_transition(found[0], r.state):
             continue  # cancelled or already recovered meanwhile
         msg = msgs.setdefault(found[1].id, found[1])
+        if r.state in _NEVER_SENT_ENDS:
+            refunds[msg.account_id] = refunds.get(msg.account_id, 0) + msg.price_micros
         updates.append(
             (r.state.value, r.connector, r.upstream_id, r.error, r.due_at, now, r.part_id)
         )
@@ -296,6 +354,7 @@ def record_results(conn: sqlite3.Connection, results: Sequence[PartResult], now:
         updates,
     )
     _advance(conn, msgs, single, errors, now, changes)
+    _refund(conn, refunds, "refund: parts failed before reaching an upstream", now)
     if accepted and conn.execute("SELECT 1 FROM pending_receipts LIMIT 1").fetchone():
         _match_pending(conn, accepted, now, changes)
     return changes
@@ -395,6 +454,7 @@ def _move_parts(
     single: dict[str, MessageState] = {}
     errors: dict[str, str | None] = {}
     updates = []
+    refunds: dict[str, int] = {}
     for row in rows:
         transition(S(row[1]), new)
         msg = msgs.setdefault(row[2], _msg(row, 2))
@@ -402,8 +462,11 @@ def _move_parts(
         if msg.parts == 1:
             single[msg.id] = new
         errors[msg.id] = error
+        if new in _NEVER_SENT_ENDS:
+            refunds[msg.account_id] = refunds.get(msg.account_id, 0) + msg.price_micros
     conn.executemany("UPDATE parts SET state = ?, updated_at = ? WHERE id = ?", updates)
     _advance(conn, msgs, single, errors, now, changes)
+    _refund(conn, refunds, f"refund: parts {new.value} before sending", now)
     changes.resent = len(updates)
     return changes
 

@@ -9,12 +9,13 @@ from typing import Any
 import msgspec
 from aiohttp import web
 
-from heliograph.domain.ids import ConnectorId
+from heliograph.domain.ids import AccountId, ConnectorId
 from heliograph.services.accounts import AccountService
 from heliograph.services.messages import MessageService
 from heliograph.services.metrics import Metrics
-from heliograph.services.ports import Connector
+from heliograph.services.ports import Clock, Connector
 from heliograph.services.submit import SubmitService
+from heliograph.store.base import Balance
 
 _encode = msgspec.json.Encoder().encode
 
@@ -27,6 +28,8 @@ class HttpServices:
     connectors: Mapping[ConnectorId, Connector]
     metrics: Metrics
     refresh_gauges: Callable[[], Awaitable[None]]
+    store_balance: Callable[[AccountId], Awaitable[Balance]]
+    clock: Clock
 
 
 SERVICES = web.AppKey("services", HttpServices)

@@ -37,7 +37,7 @@ def _render(plans: list[RecipientPlan]) -> IdempotentAnswer:
     return IdempotentAnswer(status=202, body=_encode(submit_answer(plans)))
 
 
-def _decode_submit(body: bytes) -> SubmitBody:
+def decode_submit(body: bytes) -> SubmitBody:
     try:
         return _submit_decoder.decode(body)
     except msgspec.ValidationError as exc:
@@ -58,18 +58,9 @@ def _epoch(value: datetime | None, field: str) -> float | None:
     return value.timestamp()
 
 
-async def post_messages(request: web.Request) -> web.Response:
-    account = await account_of(request)
-    if request.content_type != "application/json":
-        raise ApiError(415, "unsupported_media_type", "send the body as application/json")
-    body = _decode_submit(await request.read())
-    key = request.headers.get("Idempotency-Key")
-    if key is not None and not 1 <= len(key) <= 255:
-        raise ApiError(
-            400, "invalid_request", "Idempotency-Key must be 1-255 characters", "Idempotency-Key"
-        )
-    req = SubmitRequest(
-        account_id=account.id,
+def submit_request(body: SubmitBody, account_id: AccountId) -> SubmitRequest:
+    return SubmitRequest(
+        account_id=account_id,
         to=(body.to,) if isinstance(body.to, str) else tuple(body.to),
         text=body.text,
         sender=body.from_,
@@ -80,6 +71,19 @@ async def post_messages(request: web.Request) -> web.Response:
         priority=body.priority,
         encoding=body.encoding,
     )
+
+
+async def post_messages(request: web.Request) -> web.Response:
+    account = await account_of(request)
+    if request.content_type != "application/json":
+        raise ApiError(415, "unsupported_media_type", "send the body as application/json")
+    body = decode_submit(await request.read())
+    key = request.headers.get("Idempotency-Key")
+    if key is not None and not 1 <= len(key) <= 255:
+        raise ApiError(
+            400, "invalid_request", "Idempotency-Key must be 1-255 characters", "Idempotency-Key"
+        )
+    req = submit_request(body, account.id)
     result = await request.app[SERVICES].submit.submit(req, account, _render, idempotency_key=key)
     headers = {"Idempotent-Replayed": "true"} if result.replayed else None
     return web.Response(
