@@ -120,7 +120,10 @@ class CallbackService:
         target = self.targets.get(job.format)
         if target is not None:
             return await target(job)
-        renderer = self._renderers.get(job.format)
+        # "kannel:31" is rendered by "kannel:31" if registered, else by "kannel".
+        renderer = self._renderers.get(job.format) or self._renderers.get(
+            job.format.partition(":")[0]
+        )
         if renderer is None:
             return f"no renderer for callback format {job.format!r}"
         request = renderer(job, self._clock.now())
