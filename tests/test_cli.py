@@ -74,3 +74,19 @@ def test_prices_and_credit_commands(cfg: Path) -> None:
     assert bad.exit_code == 2
     missing = runner.invoke(app, ["accounts", "credit", "nobody", "1", "--config", str(cfg)])
     assert missing.exit_code == 1
+
+
+def test_senders_commands(cfg: Path) -> None:
+    assert runner.invoke(app, ["accounts", "create", "shop", "--config", str(cfg)]).exit_code == 0
+    ok = runner.invoke(app, ["senders", "add", "shop", "Shop", "--default", "--config", str(cfg)])
+    assert ok.exit_code == 0, ok.output
+    listing = runner.invoke(app, ["senders", "list", "shop", "--config", str(cfg)])
+    assert "Shop  (default)" in listing.stdout
+    bad = runner.invoke(
+        app, ["senders", "add", "shop", "way-too-long-sender", "--config", str(cfg)]
+    )
+    assert bad.exit_code == 2
+    gone = runner.invoke(app, ["senders", "remove", "shop", "Shop", "--config", str(cfg)])
+    assert gone.exit_code == 0
+    again = runner.invoke(app, ["senders", "remove", "shop", "Shop", "--config", str(cfg)])
+    assert again.exit_code == 1

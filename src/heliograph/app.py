@@ -231,6 +231,7 @@ class Gateway:
             ),
             on_accepted=self.dispatcher.wake,
             prices=self.accounts.prices,
+            senders=self.accounts.senders,
             guards=Guards(
                 GuardSettings(
                     rules=ProtectionRules(

@@ -41,6 +41,8 @@ prices_app = typer.Typer(
     help="Manage price lists (price per part by destination).", no_args_is_help=True
 )
 app.add_typer(prices_app, name="prices")
+senders_app = typer.Typer(help="Manage the sender ids accounts may use.", no_args_is_help=True)
+app.add_typer(senders_app, name="senders")
 
 console = Console()
 err = Console(stderr=True)
@@ -297,6 +299,77 @@ def prices_list(
             account if prefix in own and account else "gateway",
         )
     console.print(table)
+
+
+@senders_app.command("add")
+def senders_add(
+    account: str,
+    sender: str,
+    default: Annotated[
+        bool, typer.Option("--default", help="Use it when a request has no from")
+    ] = False,
+    config: ConfigOpt = None,
+) -> None:
+    """Allow ACCOUNT to send from SENDER (once an account has one, it may use no other)."""
+    from heliograph.domain.rejections import Rejected
+    from heliograph.domain.senders import validate_sender
+
+    cfg = _config(config)
+    try:
+        value = validate_sender(sender)
+    except Rejected as exc:
+        err.print(f"[red]error[/red] {exc.detail}")
+        raise typer.Exit(2) from None
+
+    async def work(gw: Any) -> None:
+        owner = await _account_named(gw, account)
+        await gw.store.add_sender(owner.id, value, default=default, now=gw.clock.now())
+
+    _store_command(cfg, work)
+    console.print(f"{account} may send from {value}" + (" (default)" if default else ""))
+
+
+@senders_app.command("remove")
+def senders_remove(account: str, sender: str, config: ConfigOpt = None) -> None:
+    """Take a sender id away from an account."""
+    cfg = _config(config)
+
+    async def work(gw: Any) -> bool:
+        owner = await _account_named(gw, account)
+        removed: bool = await gw.store.remove_sender(owner.id, sender)
+        return removed
+
+    if not _store_command(cfg, work):
+        err.print(f"[red]{account} has no sender id {sender!r}[/red]")
+        raise typer.Exit(1)
+    console.print(f"{account} may no longer send from {sender}")
+
+
+@senders_app.command("list")
+def senders_list(account: str, config: ConfigOpt = None) -> None:
+    """List an account's sender ids."""
+    cfg = _config(config)
+
+    async def work(gw: Any) -> list[tuple[str, bool]]:
+        owner = await _account_named(gw, account)
+        rows: list[tuple[str, bool]] = await gw.store.senders(owner.id)
+        return rows
+
+    rows = _store_command(cfg, work)
+    if not rows:
+        console.print(f"{account} may send from any valid sender id")
+    for sender, is_default in rows:
+        console.print(sender + ("  (default)" if is_default else ""))
+
+
+def _store_command(cfg: Config, work: Callable[[Any], Awaitable[T]]) -> T:
+    from heliograph.store.base import StoreError
+
+    try:
+        return _with_gateway(cfg, work)
+    except StoreError as exc:
+        err.print(f"[red]error[/red] {exc}")
+        raise typer.Exit(1) from None
 
 
 @config_app.command("show")

@@ -123,3 +123,31 @@ async def test_destination_without_price_is_refused_per_recipient(api: Api) -> N
     answer = await resp.json()
     assert answer["accepted"] == 1
     assert answer["messages"][1]["error"]["code"] == "no_route"
+
+
+async def test_sender_ids_restrict_from_and_fill_the_default(api: Api) -> None:
+    resp = await api.client.get("/v1/senders", headers=api.headers)
+    assert await resp.json() == {"senders": [], "default": None, "restricted": False}
+    await api.gateway.store.add_sender(api.account_id, "Shop", default=True, now=0)  # type: ignore[arg-type]
+    await api.gateway.store.add_sender(api.account_id, "Info", default=False, now=0)  # type: ignore[arg-type]
+    api.gateway.accounts.forget_prices()
+    resp = await api.client.get("/v1/senders", headers=api.headers)
+    assert await resp.json() == {"senders": ["Info", "Shop"], "default": "Shop", "restricted": True}
+    resp = await api.client.post(
+        "/v1/messages",
+        json={"to": "+447700900001", "text": "a", "from": "Other"},
+        headers=api.headers,
+    )
+    assert resp.status == 403
+    assert (await resp.json())["error"] == {
+        "code": "sender_not_allowed",
+        "message": "sender 'Other' is not one of this account's sender ids (GET /v1/senders "
+        "lists them)",
+        "field": "from",
+    }
+    resp = await api.client.post(
+        "/v1/messages", json={"to": "+447700900001", "text": "b"}, headers=api.headers
+    )
+    mid = (await resp.json())["messages"][0]["id"]
+    view = await (await api.client.get(f"/v1/messages/{mid}", headers=api.headers)).json()
+    assert view["from"] == "Shop"

@@ -26,6 +26,7 @@ from heliograph.domain.accounts import (
 from heliograph.domain.ids import AccountId
 from heliograph.domain.pricing import PriceList, merge
 from heliograph.domain.rejections import Rejected, RejectReason
+from heliograph.domain.senders import Senders
 from heliograph.services.ports import Clock
 from heliograph.store.base import Conflict, Store
 
@@ -67,6 +68,7 @@ class AccountService:
         self._keys: dict[str, tuple[float, Account | None]] = {}
         self._secrets: dict[tuple[CredentialKind, str, str], tuple[float, Account]] = {}
         self._prices: dict[str, tuple[float, PriceList]] = {}
+        self._senders: dict[str, tuple[float, Senders]] = {}
 
     async def create(self, name: str, *, callback_url: str | None = None) -> NewAccount:
         """Raises: Rejected(INVALID_REQUEST) for a bad or taken name."""
@@ -125,8 +127,23 @@ class AccountService:
         self._prices[account_id] = (now + self._ttl, prices)
         return prices
 
+    async def senders(self, account_id: AccountId) -> Senders:
+        """The account's sender ids and default, cached briefly."""
+        now = self._clock.now()
+        cached = self._senders.get(account_id)
+        if cached is not None and cached[0] > now:
+            return cached[1]
+        rows = await self._store.senders(account_id)
+        senders = Senders(
+            allowed=frozenset(s for s, _ in rows),
+            default=next((s for s, is_default in rows if is_default), None),
+        )
+        self._senders[account_id] = (now + self._ttl, senders)
+        return senders
+
     def forget_prices(self) -> None:
         self._prices.clear()
+        self._senders.clear()
 
     async def by_api_key(self, api_key: str) -> Account:
         """Raises: Rejected(BAD_CREDENTIALS | ACCOUNT_DISABLED)."""

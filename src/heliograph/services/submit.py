@@ -17,6 +17,7 @@ from heliograph.domain.accounts import Account
 from heliograph.domain.ids import AccountId
 from heliograph.domain.pricing import PriceList, from_micros, price_plans
 from heliograph.domain.rejections import Rejected, RejectReason
+from heliograph.domain.senders import Senders, apply_senders
 from heliograph.domain.submission import (
     RecipientPlan,
     SubmitLimits,
@@ -50,7 +51,9 @@ class SubmitService:
         on_accepted: Callable[[], None],
         guards: Guards | None = None,
         prices: Callable[[AccountId], Awaitable[PriceList]] | None = None,
+        senders: Callable[[AccountId], Awaitable[Senders]] | None = None,
     ) -> None:
+        self._senders = senders
         self._guards = guards
         self._prices = prices
         self._store = store
@@ -122,6 +125,8 @@ class SubmitService:
             limits=self._limits,
             default_callback_url=account.callback_url,
         )
+        if self._senders is not None:
+            plans = apply_senders(plans, req.sender, await self._senders(account.id))
         if self._prices is None:
             return plans, 0
         return price_plans(plans, await self._prices(account.id))

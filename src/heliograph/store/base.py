@@ -191,6 +191,17 @@ class Store(Protocol):
 
     async def delete_price(self, account_id: AccountId | None, prefix: str) -> bool: ...
 
+    # sender ids
+    async def senders(self, account_id: AccountId) -> list[tuple[str, bool]]:
+        """(sender, is default) for the account, sorted by sender."""
+
+    async def add_sender(
+        self, account_id: AccountId, sender: str, *, default: bool, now: float
+    ) -> None:
+        """Add (or update) a sender id; ``default`` makes it the only default."""
+
+    async def remove_sender(self, account_id: AccountId, sender: str) -> bool: ...
+
     async def price_lists(self, account_id: AccountId) -> tuple[dict[str, int], dict[str, int]]:
         """(the account's own prices, the gateway-wide prices) by prefix."""
 

@@ -212,6 +212,49 @@ class SqliteStore:
 
         return await self._read(job)
 
+    # sender ids -------------------------------------------------------------
+
+    async def senders(self, account_id: AccountId) -> list[tuple[str, bool]]:
+        def job(conn: sqlite3.Connection) -> list[tuple[str, bool]]:
+            rows = conn.execute(
+                "SELECT sender, is_default FROM senders WHERE account_id = ? ORDER BY sender",
+                (account_id,),
+            )
+            return [(r[0], bool(r[1])) for r in rows]
+
+        return await self._read(job)
+
+    async def add_sender(
+        self, account_id: AccountId, sender: str, *, default: bool, now: float
+    ) -> None:
+        def job(conn: sqlite3.Connection) -> None:
+            if (
+                conn.execute("SELECT 1 FROM accounts WHERE id = ?", (account_id,)).fetchone()
+                is None
+            ):
+                raise NotFound(f"no account {account_id}")
+            if default:
+                conn.execute(
+                    "UPDATE senders SET is_default = 0 WHERE account_id = ?", (account_id,)
+                )
+            conn.execute(
+                "INSERT INTO senders (account_id, sender, is_default, created_at)"
+                " VALUES (?, ?, ?, ?) ON CONFLICT (account_id, sender)"
+                " DO UPDATE SET is_default = excluded.is_default",
+                (account_id, sender, int(default), now),
+            )
+
+        await self._write(job)
+
+    async def remove_sender(self, account_id: AccountId, sender: str) -> bool:
+        def job(conn: sqlite3.Connection) -> bool:
+            cur = conn.execute(
+                "DELETE FROM senders WHERE account_id = ? AND sender = ?", (account_id, sender)
+            )
+            return cur.rowcount > 0
+
+        return await self._write(job)
+
     # submit -----------------------------------------------------------------
 
     async def insert_messages(
