@@ -65,8 +65,14 @@ class PostgresStore(PostgresCredit):
         pool_min: int = 2,
         pool_max: int = 10,
     ) -> None:
-        self.db = Database(dsn, schema=schema, min_size=pool_min, max_size=pool_max)
         self.node = node or NodeIdentity.new()
+        self.db = Database(
+            dsn,
+            schema=schema,
+            min_size=pool_min,
+            max_size=pool_max,
+            application_name=f"heliograph {self.node.name}",
+        )
         self.lease_s = lease_s
         self._registered = False
 

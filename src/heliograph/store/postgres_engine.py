@@ -98,9 +98,16 @@ class Database:
     """An asyncpg pool with mapped errors and retried transactions."""
 
     def __init__(
-        self, dsn: str, *, schema: str | None = None, min_size: int = 2, max_size: int = 10
+        self,
+        dsn: str,
+        *,
+        schema: str | None = None,
+        min_size: int = 2,
+        max_size: int = 10,
+        application_name: str = "heliograph",
     ) -> None:
         self.dsn = dsn
+        self.application_name = application_name[:63]
         self.schema = check_schema(schema) if schema else None
         self._min = min_size
         self._max = max_size
@@ -112,7 +119,7 @@ class Database:
         return self._pool
 
     async def open(self) -> None:
-        settings = {"jit": "off", "application_name": "heliograph"}
+        settings = {"jit": "off", "application_name": self.application_name}
         if self.schema:
             settings["search_path"] = self.schema
         try:
