@@ -43,6 +43,8 @@ prices_app = typer.Typer(
 app.add_typer(prices_app, name="prices")
 senders_app = typer.Typer(help="Manage the sender ids accounts may use.", no_args_is_help=True)
 app.add_typer(senders_app, name="senders")
+text_app = typer.Typer(help="Text encoding tools.", no_args_is_help=True)
+app.add_typer(text_app, name="text")
 
 console = Console()
 err = Console(stderr=True)
@@ -370,6 +372,37 @@ def _store_command(cfg: Config, work: Callable[[Any], Awaitable[T]]) -> T:
     except StoreError as exc:
         err.print(f"[red]error[/red] {exc}")
         raise typer.Exit(1) from None
+
+
+@text_app.command("split")
+def text_split(
+    text: str,
+    encoding: Annotated[str, typer.Option(help="auto, gsm7, latin1 or ucs2")] = "auto",
+    transliterate: Annotated[bool, typer.Option(help="Replace what cannot be carried")] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object")] = False,
+) -> None:
+    """Show how a text goes on the air: encoding, parts and what each part holds."""
+    import msgspec
+
+    from heliograph.domain.rejections import Rejected
+    from heliograph.servers.http.preview import preview
+
+    try:
+        p = preview(text, encoding, transliterate)
+    except Rejected as exc:
+        err.print(f"[red]error[/red] {exc.detail}")
+        raise typer.Exit(2) from None
+    if as_json:
+        print(msgspec.json.encode(p).decode())
+        return
+    console.print(
+        f"{p.encoding} (data_coding 0x{p.data_coding:02X}): {p.characters} characters, "
+        f"{p.parts} part{'s' if p.parts != 1 else ''}, {p.remaining} units left in the last"
+    )
+    if p.forced_ucs2:
+        console.print("UCS-2 because of: " + " ".join(repr(c) for c in p.forced_ucs2))
+    for i, part in enumerate(p.part_texts, 1):
+        console.print(f"part {i}: {part!r}", markup=False)
 
 
 @config_app.command("show")

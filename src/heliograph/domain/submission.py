@@ -22,7 +22,10 @@ from heliograph.domain.ids import AccountId, MessageId
 from heliograph.domain.messages import MessageState, NewMessage, transition
 from heliograph.domain.rejections import Rejected, RejectReason
 from heliograph.wire.errors import EncodeError, UnencodableCharacter
+from heliograph.wire.gsm.gsm7 import gsm7_alphabet
+from heliograph.wire.gsm.latin1 import LATIN1_CHARSET
 from heliograph.wire.gsm.parts import count_parts
+from heliograph.wire.gsm.transliterate import transliterate
 
 ENCODINGS = ("auto", "gsm7", "latin1", "ucs2")
 
@@ -55,6 +58,10 @@ class SubmitRequest:
     # How status events are rendered for callback_url: "json" (REST) or a
     # dialect's own format, interpreted by the renderer registered under that name.
     callback_format: str = "json"
+    # Replace characters the encoding cannot carry by look-alikes (Cyrillic to
+    # Latin, accented letters to plain ones), so that the text fits GSM 7-bit
+    # (auto, gsm7) or Latin-1, as the SMS Center API's translit option does.
+    transliterate: bool = False
     # A client-segmented part (SMPP UDHI): the text is that one part, sent behind this UDH.
     udh: bytes | None = None
 
@@ -126,6 +133,15 @@ def count_text_parts(text: str, encoding: str, max_parts: int) -> tuple[str, int
     return chosen, parts
 
 
+def transliterate_text(text: str, encoding: str) -> str:
+    """The text with look-alikes for what ``encoding`` cannot carry (UCS-2: unchanged)."""
+    if encoding in ("auto", "gsm7"):
+        return transliterate(text, gsm7_alphabet().charset)
+    if encoding == "latin1":
+        return transliterate(text, LATIN1_CHARSET)
+    return text
+
+
 _DATA_CODING = {"gsm7": 0x00, "latin1": 0x03, "ucs2": 0x08, "binary": 0x04}
 
 
@@ -139,7 +155,8 @@ def plan_submission(
 ) -> list[RecipientPlan]:
     """Plan one message per recipient. Raises: Rejected for the request as a whole."""
     _check_request(req, now, limits)
-    encoding, parts = count_text_parts(req.text, req.encoding, limits.max_parts)
+    text = transliterate_text(req.text, req.encoding) if req.transliterate else req.text
+    encoding, parts = count_text_parts(text, req.encoding, limits.max_parts)
     if req.udh is not None:
         parts = 1
     sender = normalize_sender(req.sender) if req.sender is not None else None
@@ -162,7 +179,7 @@ def plan_submission(
             account_id=req.account_id,
             to=to,
             sender=sender,
-            text=req.text,
+            text=text,
             encoding=encoding,
             data_coding=_DATA_CODING[encoding],
             parts=parts,

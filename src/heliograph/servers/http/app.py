@@ -16,7 +16,7 @@ from aiohttp import web
 from aiohttp.typedefs import Handler
 
 from heliograph.domain.rejections import Rejected
-from heliograph.servers.http import credit, dialects, lookup, openapi, rest, senders
+from heliograph.servers.http import credit, dialects, lookup, openapi, preview, rest, senders
 from heliograph.servers.http.context import SERVICES, ApiError, HttpServices, json_response
 from heliograph.servers.http.schemas import ErrorBody, ErrorDetail
 from heliograph.servers.http.statuses import HTTP_STATUS
@@ -67,5 +67,6 @@ def build_app(services: HttpServices, *, max_body_bytes: int = 4 * 1024 * 1024) 
     lookup.add_routes(app)
     credit.add_routes(app)
     senders.add_routes(app)
+    preview.add_routes(app)
     dialects.add_routes(app)
     return app

@@ -114,6 +114,32 @@ _PATHS: dict[str, Any] = {
             },
         },
     },
+    "/v1/messages/preview": {
+        "post": {
+            "summary": "How a text would be encoded and split, without sending it",
+            "requestBody": {
+                "required": True,
+                "content": {
+                    "application/json": {
+                        "schema": {
+                            "type": "object",
+                            "required": ["text"],
+                            "properties": {
+                                "text": {"type": "string"},
+                                "encoding": {"type": "string"},
+                                "transliterate": {"type": "boolean"},
+                            },
+                        }
+                    }
+                },
+            },
+            "responses": {
+                "200": {"description": "encoding, parts, part_texts, remaining, forced_ucs2"},
+                "422": _json("ErrorBody", "Text the encoding cannot carry"),
+                **_ERRORS,
+            },
+        },
+    },
     "/v1/lookup/{number}": {
         "get": {
             "summary": "Numbering-plan facts about a number (offline data, no network query)",

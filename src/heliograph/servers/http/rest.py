@@ -70,6 +70,7 @@ def submit_request(body: SubmitBody, account_id: AccountId) -> SubmitRequest:
         validity_s=body.validity_s,
         priority=body.priority,
         encoding=body.encoding,
+        transliterate=body.transliterate,
     )
 
 

@@ -29,6 +29,7 @@ class SubmitBody(msgspec.Struct, forbid_unknown_fields=True):
     validity_s: int | None = None
     priority: Annotated[int, msgspec.Meta(ge=0, le=3)] = 0
     encoding: str = "auto"
+    transliterate: bool = False
 
 
 class ErrorDetail(msgspec.Struct, omit_defaults=False):
