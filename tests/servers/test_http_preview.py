@@ -63,3 +63,14 @@ def test_text_split_cli() -> None:
     assert '"parts":2' in result.stdout
     bad = CliRunner().invoke(cli, ["text", "split", "--encoding", "latin1", "€uro"])
     assert bad.exit_code == 2 and "U+20AC" in bad.stderr and "position 0" in bad.stderr
+
+
+async def test_multipart_references_to_one_destination_do_not_repeat_soon(api: Api) -> None:
+    for i in range(256):
+        status, _ = await post(api, {"to": "+447700900001", "text": f"{i:03d}" + "x" * 200})
+        assert status == 202
+        api.clock.advance(31)  # past the flood rule's gap
+    claimed, _ = await api.gateway.store.claim_parts(api.clock.now(), 10_000)
+    by_message = {p.message_id: p.concat_ref for p in claimed}
+    assert len(by_message) == 256
+    assert len(set(by_message.values())) == 256

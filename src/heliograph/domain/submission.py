@@ -13,7 +13,7 @@ told is the count sent. Identifiers and ``now`` come in as arguments.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from zlib import crc32
 
@@ -152,6 +152,7 @@ def plan_submission(
     ids: Iterator[MessageId],
     limits: SubmitLimits,
     default_callback_url: str | None = None,
+    references: Callable[[str], int] | None = None,
 ) -> list[RecipientPlan]:
     """Plan one message per recipient. Raises: Rejected for the request as a whole."""
     _check_request(req, now, limits)
@@ -183,7 +184,9 @@ def plan_submission(
             encoding=encoding,
             data_coding=_DATA_CODING[encoding],
             parts=parts,
-            concat_ref=crc32(message_id.encode()) & 0xFF,
+            concat_ref=references(to)
+            if references is not None and parts > 1
+            else crc32(message_id.encode()) & 0xFF,
             state=state,
             reference=req.reference,
             callback_url=req.callback_url or default_callback_url,

@@ -29,6 +29,7 @@ from heliograph.services.ids import message_ids
 from heliograph.services.metrics import Metrics
 from heliograph.services.ports import Clock
 from heliograph.store.base import Charge, IdempotentAnswer, InsufficientCredit, Store
+from heliograph.wire.gsm.references import ReferenceAllocator
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -55,6 +56,9 @@ class SubmitService:
     ) -> None:
         self._senders = senders
         self._guards = guards
+        # TS 23.040 §9.2.3.24.1: references counted per destination, seeded with the
+        # start time so that a restart does not replay the same sequence.
+        self._references = ReferenceAllocator(seed=int(time.time()))
         self._prices = prices
         self._store = store
         self._clock = clock
@@ -124,6 +128,7 @@ class SubmitService:
             ids=message_ids(now),
             limits=self._limits,
             default_callback_url=account.callback_url,
+            references=self._references.next,
         )
         if self._senders is not None:
             plans = apply_senders(plans, req.sender, await self._senders(account.id))
