@@ -128,24 +128,36 @@ async def submit(c: Cluster, kill_at: int, on_kill: Any) -> set[str]:
     return accepted
 
 
-async def watch_binds(c: Cluster, stop: asyncio.Event, seen: list[tuple[float, int, int]]) -> None:
-    """Sample the live bind leases (rows in the database, and what live nodes say they hold)."""
-    while not stop.is_set():
-        rows = await c.db.fetchval(
-            "SELECT count(*) FROM leases WHERE resource = 'bind:loopback' AND expires_at > $1",
-            time.time(),
-        )
-        held = 0
-        for node in c.live():
-            with contextlib.suppress(OSError):
-                held += int(
-                    await asyncio.to_thread(
-                        metric, node, "heliograph_cluster_binds_held", '{connector="loopback"}'
+@dataclass
+class BindWatch:
+    """Samples the live bind leases: rows in the database, and what live nodes say they hold."""
+
+    c: Cluster
+    seen: list[tuple[float, int, int]] = field(default_factory=list)
+    killed_at: float | None = None
+    rebound: asyncio.Event = field(default_factory=asyncio.Event)
+    stop: asyncio.Event = field(default_factory=asyncio.Event)
+
+    async def run(self) -> None:
+        while not self.stop.is_set():
+            rows = await self.c.db.fetchval(
+                "SELECT count(*) FROM leases WHERE resource = 'bind:loopback' AND expires_at > $1",
+                time.time(),
+            )
+            held = 0
+            for node in self.c.live():
+                with contextlib.suppress(OSError):
+                    held += int(
+                        await asyncio.to_thread(
+                            metric, node, "heliograph_cluster_binds_held", '{connector="loopback"}'
+                        )
                     )
-                )
-        seen.append((time.monotonic(), rows, held))
-        with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(stop.wait(), 0.25)
+            now = time.monotonic()
+            self.seen.append((now, rows, held))
+            if self.killed_at is not None and now > self.killed_at and held == BINDS:
+                self.rebound.set()
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self.stop.wait(), 0.25)
 
 
 async def test_three_nodes_one_killed_every_message_finishes_once(cluster: Cluster) -> None:
@@ -166,7 +178,7 @@ async def test_three_nodes_one_killed_every_message_finishes_once(cluster: Clust
         assert row is not None, "no node holds a bind"
         dead_id, index = row["id"], int(row["name"][1:]) - 1
         await asyncio.to_thread(c.nodes[index].kill)
-        killed_at = time.monotonic()
+        killed_at = watch.killed_at = time.monotonic()
         c.dead.add(index)
         for _ in range(500):
             sessions = await c.db.fetchval(
@@ -182,9 +194,8 @@ async def test_three_nodes_one_killed_every_message_finishes_once(cluster: Clust
             "SELECT count(*) FROM parts WHERE state = 'sending' AND node = $1", dead_id
         )
 
-    stop = asyncio.Event()
-    seen: list[tuple[float, int, int]] = []
-    watcher = asyncio.create_task(watch_binds(c, stop, seen))
+    watch = BindWatch(c)
+    watcher = asyncio.create_task(watch.run())
     accepted = await submit(c, TOTAL // 2, kill)
     assert len(accepted) >= TOTAL and in_flight_at_kill >= 0
 
@@ -199,8 +210,12 @@ async def test_three_nodes_one_killed_every_message_finishes_once(cluster: Clust
         if left == 0:
             break
         await asyncio.sleep(0.5)
-    stop.set()
+    with contextlib.suppress(TimeoutError):
+        remaining = killed_at + LEASE_S + ROUND_S + 2.0 - time.monotonic()
+        await asyncio.wait_for(watch.rebound.wait(), max(remaining, 0.1))
+    watch.stop.set()
     await watcher
+    seen = watch.seen
 
     # Every accepted message is stored and finished.
     rows = await c.db.fetch(

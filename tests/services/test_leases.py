@@ -69,6 +69,7 @@ class Cluster:
             dsn, schema=self.schema, node=NodeIdentity.new(name), lease_s=LEASE, pool_max=3
         )
         await store.open(now=self.clock.now())
+        await store.join(self.clock.now())
         connector = ResumingConnector()
         metrics = Metrics()
         node = Node(store, None, connector, metrics)  # type: ignore[arg-type]

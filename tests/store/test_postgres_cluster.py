@@ -32,13 +32,15 @@ async def nodes() -> AsyncIterator[OpenNode]:
     schema = f"hg_test_{uuid.uuid4().hex[:16]}"
     opened: list[PostgresStore] = []
 
-    async def open_node(name: str, now: float = T0) -> PostgresStore:
+    async def open_node(name: str, now: float = T0, *, join: bool = True) -> PostgresStore:
         dsn = postgres_dsn()
         assert dsn
         s = PostgresStore(
             dsn, schema=schema, node=NodeIdentity.new(name), lease_s=LEASE, pool_max=3
         )
         await s.open(now=now)
+        if join:
+            await s.join(now)
         opened.append(s)
         return s
 
@@ -100,6 +102,17 @@ async def test_restarted_node_requeues_its_earlier_incarnation_at_once(nodes: Op
     changes = await again.recover_inflight(T0 + 1)
     assert changes.resent == 3
     assert await states(a) == {"queued": 3, "sending": 2}  # b's parts stay b's
+
+
+async def test_opening_the_store_without_serving_is_not_a_node(nodes: OpenNode) -> None:
+    a = await nodes("a")
+    await in_flight(a, 2)
+    tool = await nodes("a", now=T0 + 1, join=False)  # e.g. `heliograph accounts create`
+    assert await tool.list_accounts() == []
+    await tool.close(now=T0 + 1)
+    assert await a.heartbeat(T0 + 2)
+    view = await a.cluster_view(T0 + 2)
+    assert [(n.id, n.state, n.in_flight) for n in view.nodes] == [(a.node_id, "alive", 2)]
 
 
 # --- take-over by survivors -----------------------------------------------------------------

@@ -41,6 +41,7 @@ async def nodes() -> AsyncIterator[OpenNode]:
         assert dsn
         s = PostgresStore(dsn, schema=schema, node=NodeIdentity.new(name), pool_max=4)
         await s.open(now=T0)
+        await s.join(T0)
         opened.append(s)
         return s
 

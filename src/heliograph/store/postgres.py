@@ -22,6 +22,7 @@ Heliograph's own ride in the query string and are not passed to the server:
 
 from __future__ import annotations
 
+import asyncio
 import socket
 import time
 from collections.abc import Sequence
@@ -75,6 +76,7 @@ class PostgresStore(PostgresCredit):
         )
         self.lease_s = lease_s
         self._registered = False
+        self._joining = asyncio.Lock()
 
     @classmethod
     def from_url(cls, url: str, *, http_port: int = 0) -> PostgresStore:
@@ -97,11 +99,20 @@ class PostgresStore(PostgresCredit):
         return self.node.id
 
     async def open(self, now: float | None = None) -> None:
-        now = time.time() if now is None else now
+        """Connect and migrate. The process joins the cluster as a node only when it
+        starts serving (``join``, called by the first claim, recovery or heartbeat), so
+        that command-line tools opening the store are not taken for a node."""
         await self.db.open()
-        await self.db.migrate(now)
-        await self.db.write(lambda conn: cl.register(conn, self.node, now, self.lease_s))
-        self._registered = True
+        await self.db.migrate(time.time() if now is None else now)
+
+    async def join(self, now: float) -> None:
+        """Register this process as a node (once)."""
+        if self._registered:
+            return
+        async with self._joining:
+            if not self._registered:
+                await self.db.write(lambda conn: cl.register(conn, self.node, now, self.lease_s))
+                self._registered = True
 
     async def close(self, now: float | None = None) -> None:
         now = time.time() if now is None else now
@@ -245,6 +256,7 @@ class PostgresStore(PostgresCredit):
         return await self.db.write(lambda conn: lc.release_scheduled(conn, now))
 
     async def claim_parts(self, now: float, limit: int) -> tuple[list[ClaimedPart], Changes]:
+        await self.join(now)
         return await self.db.write(lambda conn: lc.claim_parts(conn, now, limit, self.node.id))
 
     async def record_results(self, results: Sequence[PartResult], now: float) -> Changes:
@@ -267,6 +279,7 @@ class PostgresStore(PostgresCredit):
     async def recover_inflight(self, now: float) -> Changes:
         """At start: queue again the parts in flight on this node (any incarnation) and on
         dead nodes, and take over what dead nodes sent. Parts of live nodes stay theirs."""
+        await self.join(now)
 
         async def job(conn: Conn) -> Changes:
             return (await cl.take_over(conn, self.node.id, now, include_self=True)).changes
@@ -293,6 +306,7 @@ class PostgresStore(PostgresCredit):
 
     async def heartbeat(self, now: float) -> bool:
         """Renew this node's lease. False if the cluster declared it dead meanwhile."""
+        await self.join(now)
         return await self.db.write(lambda conn: cl.heartbeat(conn, self.node.id, now, self.lease_s))
 
     async def rejoin(self, now: float) -> None:
@@ -302,6 +316,7 @@ class PostgresStore(PostgresCredit):
 
     async def take_over(self, now: float) -> TakeOver:
         """Take over the work of nodes that died since the last call."""
+        await self.join(now)
         return await self.db.write(lambda conn: cl.take_over(conn, self.node.id, now))
 
     async def live_node_count(self, now: float) -> int:
@@ -313,6 +328,7 @@ class PostgresStore(PostgresCredit):
         """Renew, trim to ``want`` and fill up to ``want`` this node's leases on ``resource``
         (slots 0..slots-1). Returns the slots held."""
         ttl = self.lease_s if ttl_s is None else ttl_s
+        await self.join(now)
         return await self.db.write(
             lambda conn: cl.acquire_leases(conn, resource, slots, want, self.node.id, now, ttl)
         )
