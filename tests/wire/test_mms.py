@@ -557,3 +557,28 @@ def test_replace_keeps_dataclass_frozen() -> None:
     assert isinstance(notification, NotificationInd)
     later = replace(notification, message_size=1)
     assert encode_pdu(later) != encode_pdu(notification)
+
+
+# --- purity (STYLE.md §7 rule 1) -----------------------------------------------------------
+
+
+def test_mms_modules_are_pure() -> None:
+    import ast
+
+    import heliograph.wire.mms as package
+
+    forbidden = {"asyncio", "socket", "time", "random", "logging", "os", "sqlite3", "threading"}
+    modules = sorted(Path(package.__file__).parent.glob("*.py"))
+    assert len(modules) >= 4
+    for module in modules:
+        source = module.read_text(encoding="utf-8")
+        assert source.startswith('"""'), f"{module.name}: module docstring"
+        for node in ast.walk(ast.parse(source)):
+            names = (
+                [a.name for a in node.names]
+                if isinstance(node, ast.Import)
+                else [node.module or ""]
+                if isinstance(node, ast.ImportFrom)
+                else []
+            )
+            assert not {n.split(".")[0] for n in names} & forbidden, module.name

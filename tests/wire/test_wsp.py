@@ -377,3 +377,28 @@ def test_property_decode_raises_only_decode_error(data: bytes) -> None:
         decode_headers(data)
     with contextlib.suppress(DecodeError):
         decode_content_type(data)
+
+
+# --- purity (STYLE.md §7 rule 1) -----------------------------------------------------------
+
+
+def test_wap_modules_are_pure() -> None:
+    import ast
+
+    import heliograph.wire.wap as package
+
+    forbidden = {"asyncio", "socket", "time", "random", "logging", "os", "sqlite3", "threading"}
+    modules = sorted(Path(package.__file__).parent.glob("*.py"))
+    assert len(modules) >= 4
+    for module in modules:
+        source = module.read_text(encoding="utf-8")
+        assert source.startswith('"""'), f"{module.name}: module docstring"
+        for node in ast.walk(ast.parse(source)):
+            names = (
+                [a.name for a in node.names]
+                if isinstance(node, ast.Import)
+                else [node.module or ""]
+                if isinstance(node, ast.ImportFrom)
+                else []
+            )
+            assert not {n.split(".")[0] for n in names} & forbidden, module.name
