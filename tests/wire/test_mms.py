@@ -26,19 +26,7 @@ from hypothesis import strategies as st
 
 from heliograph.wire.errors import DecodeError, EncodeError
 from heliograph.wire.mms import pdus
-from heliograph.wire.mms.headers import (
-    ContentClass,
-    MessageClass,
-    MessageType,
-    MmsField,
-    Priority,
-    ResponseStatus,
-    RetrieveStatus,
-    SenderVisibility,
-    Status,
-    encode_field,
-    read_field,
-)
+from heliograph.wire.mms.headers import MmsField, encode_field, read_field
 from heliograph.wire.mms.multipart import Part, decode_multipart, encode_multipart
 from heliograph.wire.mms.pdus import (
     AcknowledgeInd,
@@ -51,6 +39,16 @@ from heliograph.wire.mms.pdus import (
     decode_pdu,
     encode_pdu,
     phone_address,
+)
+from heliograph.wire.mms.values import (
+    ContentClass,
+    MessageClass,
+    MessageType,
+    Priority,
+    ResponseStatus,
+    RetrieveStatus,
+    SenderVisibility,
+    Status,
 )
 from heliograph.wire.wap.content_types import ContentType
 from heliograph.wire.wap.encoding import ByteReader

@@ -20,9 +20,9 @@ from heliograph.wire.wap.wbxml import (
     GlobalToken,
     PublicId,
     Vocabulary,
-    decode_wbxml,
-    encode_wbxml,
 )
+from heliograph.wire.wap.wbxml_reader import decode_wbxml
+from heliograph.wire.wap.wbxml_writer import encode_wbxml
 
 VECTORS: dict[str, list[dict[str, Any]]] = tomllib.loads(
     (Path(__file__).parent.parent / "vectors" / "wbxml.toml").read_text(encoding="utf-8")

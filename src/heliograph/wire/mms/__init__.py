@@ -2,7 +2,8 @@
 
 Pure code (no I/O, no clock, no randomness): builders and parsers only.
 
-* :mod:`.headers`: header field codes, value tables and encodings.
+* :mod:`.headers`: header field codes and value encodings.
+* :mod:`.values`: the value tables (message types, classes, statuses...).
 * :mod:`.pdus`: m-send-req/conf, m-notification-ind, m-notifyresp-ind, m-retrieve-conf,
   m-acknowledge-ind, m-delivery-ind.
 * :mod:`.multipart`: application/vnd.wap.multipart.related and .mixed bodies (WAP-230 §8.5).

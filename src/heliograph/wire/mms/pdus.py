@@ -21,21 +21,18 @@ from datetime import datetime, timedelta
 from typing import Any, ClassVar, Final
 
 from heliograph.wire.errors import DecodeError, EncodeError
-from heliograph.wire.mms.headers import (
+from heliograph.wire.mms.headers import MmsField, MmsValue, encode_field, read_field
+from heliograph.wire.mms.multipart import Part, encode_multipart, is_multipart, read_multipart
+from heliograph.wire.mms.values import (
     ContentClass,
     MessageClass,
     MessageType,
-    MmsField,
-    MmsValue,
     Priority,
     ResponseStatus,
     RetrieveStatus,
     SenderVisibility,
     Status,
-    encode_field,
-    read_field,
 )
-from heliograph.wire.mms.multipart import Part, encode_multipart, is_multipart, read_multipart
 from heliograph.wire.wap.content_types import ContentType
 from heliograph.wire.wap.encoding import ByteReader
 

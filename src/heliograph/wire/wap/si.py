@@ -20,14 +20,9 @@ from enum import StrEnum
 from typing import Final
 
 from heliograph.wire.errors import DecodeError, EncodeError
-from heliograph.wire.wap.wbxml import (
-    Document,
-    Element,
-    PublicId,
-    Vocabulary,
-    decode_wbxml,
-    encode_wbxml,
-)
+from heliograph.wire.wap.wbxml import Document, Element, PublicId, Vocabulary
+from heliograph.wire.wap.wbxml_reader import decode_wbxml
+from heliograph.wire.wap.wbxml_writer import encode_wbxml
 
 __all__ = [
     "SI",

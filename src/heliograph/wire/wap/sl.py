@@ -15,14 +15,9 @@ from enum import StrEnum
 from typing import Final
 
 from heliograph.wire.errors import DecodeError
-from heliograph.wire.wap.wbxml import (
-    Document,
-    Element,
-    PublicId,
-    Vocabulary,
-    decode_wbxml,
-    encode_wbxml,
-)
+from heliograph.wire.wap.wbxml import Document, Element, PublicId, Vocabulary
+from heliograph.wire.wap.wbxml_reader import decode_wbxml
+from heliograph.wire.wap.wbxml_writer import encode_wbxml
 
 __all__ = ["SL", "ServiceLoading", "SlAction", "decode_sl", "encode_sl"]
 
