@@ -42,6 +42,7 @@ from heliograph.servers.http import dialects
 from heliograph.servers.http.app import build_app
 from heliograph.servers.http.context import HttpServices
 from heliograph.servers.smpp import SmppServer, SmppServerSettings, SmppServices
+from heliograph.servers.smtp import Policy, SmtpServer, SmtpServices, SmtpSettings, is_loopback
 from heliograph.services.accounts import AccountService, NewAccount
 from heliograph.services.callbacks import CallbackService
 from heliograph.services.dispatch import Dispatcher
@@ -152,6 +153,32 @@ def _smpp_server(cfg: Config, gw: Gateway) -> SmppServer:
     return SmppServer(settings, services, gw.clock)
 
 
+def _smtp_server(cfg: Config, gw: Gateway) -> SmtpServer:
+    s = cfg.smtp
+    settings = SmtpSettings(
+        host=s.host,
+        port=s.port,
+        hostname=s.hostname,
+        auth_require_tls=s.auth_require_tls and not is_loopback(s.host),
+        max_message_bytes=s.max_message_bytes,
+        timeout_s=s.timeout_s,
+        tls_cert_file=s.tls_cert_file,
+        tls_key_file=s.tls_key_file,
+        policy=Policy(
+            domain=s.domain,
+            require_auth=s.require_auth,
+            account=s.account,
+            sender=s.sender,
+            smsc_address=s.smsc_address,
+            max_recipients=min(s.max_recipients, cfg.dispatch.max_recipients),
+        ),
+    )
+    services = SmtpServices(
+        accounts=gw.accounts, submit=gw.submit, find_account=gw.store.find_account, clock=gw.clock
+    )
+    return SmtpServer(settings, services)
+
+
 def _write_private_json(path: Path, data: dict[str, str]) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
@@ -248,6 +275,7 @@ class Gateway:
         self.smpp = _smpp_server(cfg, self) if cfg.smpp.enabled else None
         if self.smpp is not None:
             self.callbacks.targets["smpp"] = self.smpp.deliver
+        self.smtp = _smtp_server(cfg, self) if cfg.smtp.enabled else None
         self.cluster = cluster_service(
             self.store,
             self.clock,
@@ -334,8 +362,6 @@ class Gateway:
         """Open, serve until ``stop`` is set, then shut down in order."""
         await self.open()
         try:
-            if self.cfg.smtp.enabled:
-                log.warning("SMTP listener: not supported in this version; not started")
             async with asyncio.TaskGroup() as tg:
                 for connector in self.connectors.values():
                     await connector.start()
@@ -354,6 +380,8 @@ class Gateway:
                 dispatch = tg.create_task(self._supervise("dispatch", self.dispatcher.run))
                 if self.smpp is not None:
                     await self.smpp.start()
+                if self.smtp is not None:
+                    await self.smtp.start()
                 await self._start_http()
                 self.ready.set()
                 await stop.wait()
@@ -371,6 +399,8 @@ class Gateway:
     ) -> None:
         if self._runner is not None:
             await self._runner.cleanup()
+        if self.smtp is not None:
+            await self.smtp.aclose()
         if self.smpp is not None:
             await self.smpp.aclose()
         dispatch.cancel()

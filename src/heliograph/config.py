@@ -57,10 +57,22 @@ class SmppConfig:
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
-class SmtpConfig:
+class SmtpConfig:  # docs/email.md
     enabled: bool = True
     host: str = "127.0.0.1"
     port: int = 2525
+    domain: str = "sms.localhost"  # mail to <number>@<domain> becomes an SMS
+    hostname: str = ""  # name in the greeting and EHLO answer; default: domain
+    require_auth: bool = True  # SMTP AUTH before mail to numbers
+    auth_require_tls: bool = True  # AUTH only after STARTTLS, except on a loopback listener
+    account: str = ""  # the account mail without AUTH is sent on (require_auth = false)
+    sender: str = ""  # SMS sender when the mail has no X-Heliograph-Sender header
+    smsc_address: str = "send"  # local part taking the SMS Center e-mail format; "" turns it off
+    max_message_bytes: int = 256 * 1024
+    max_recipients: int = 100
+    timeout_s: float = 300.0  # an idle session is closed after this
+    tls_cert_file: str = ""  # both set: STARTTLS is offered
+    tls_key_file: str = ""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -237,6 +249,7 @@ def _validate(cfg: Config) -> None:
     for name in ("http", "smpp", "smtp"):
         _check_port(f"{name}.port", getattr(cfg, name).port)
     _validate_smpp_server(cfg.smpp)
+    _validate_smtp(cfg.smtp)
     if cfg.log_level not in _LOG_LEVELS:
         raise ConfigError("log_level", f"must be one of {', '.join(_LOG_LEVELS)}")
     url = cfg.store_url
@@ -285,6 +298,25 @@ def _validate_smpp_server(s: SmppConfig) -> None:
             raise ConfigError(f"smpp.{name}", "must be greater than 0")
     if s.inactivity_timeout_s < 0 or s.max_junk_pdus < 1:
         raise ConfigError("smpp", "inactivity_timeout_s must be >= 0 and max_junk_pdus >= 1")
+
+
+def _validate_smtp(s: SmtpConfig) -> None:
+    if not s.domain or "@" in s.domain or any(c.isspace() for c in s.domain):
+        raise ConfigError("smtp.domain", "must be a mail domain such as sms.example.com")
+    if not s.require_auth and not s.account:
+        raise ConfigError("smtp.account", "is required when require_auth = false")
+    if not 1 <= s.max_recipients <= 10_000:
+        raise ConfigError("smtp.max_recipients", "must be from 1 to 10000")
+    if not 1024 <= s.max_message_bytes <= 64 * 1024 * 1024:
+        raise ConfigError("smtp.max_message_bytes", "must be from 1024 to 67108864")
+    if s.timeout_s <= 0:
+        raise ConfigError("smtp.timeout_s", "must be greater than 0")
+    if bool(s.tls_cert_file) != bool(s.tls_key_file):
+        raise ConfigError("smtp.tls_key_file", "tls_cert_file and tls_key_file go together")
+    for key in ("tls_cert_file", "tls_key_file"):
+        path = getattr(s, key)
+        if path and not Path(path).is_file():
+            raise ConfigError(f"smtp.{key}", f"no such file: {path}")
 
 
 def _validate_smpp_connector(key: str, c: ConnectorConfig) -> None:
