@@ -19,7 +19,7 @@ import asyncio
 import json
 import logging
 import os
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from functools import partial
 from pathlib import Path
 
@@ -39,7 +39,7 @@ from heliograph.domain.routing import Route
 from heliograph.domain.submission import SubmitLimits
 from heliograph.servers.http import cluster as cluster_routes
 from heliograph.servers.http import dialects
-from heliograph.servers.http.app import build_app
+from heliograph.servers.http.app import build_app, dialect_paths, restrict
 from heliograph.servers.http.context import HttpServices
 from heliograph.servers.smpp import SmppServer, SmppServerSettings, SmppServices
 from heliograph.servers.smtp import Policy, SmtpServer, SmtpServices, SmtpSettings, is_loopback
@@ -285,8 +285,10 @@ class Gateway:
             on_requeued=lambda _: self.dispatcher.wake(),
         )
         self.http_port: int | None = None
+        self.listener_ports: dict[str, int] = {}  # [[listeners]] name → port bound
         self.ready = asyncio.Event()
         self._runner: web.AppRunner | None = None
+        self._listener_runners: list[web.AppRunner] = []
 
     async def release_held(self, account_id: AccountId) -> None:
         """An SMPP client bound a receiver: its held receipts and MO are due now."""
@@ -346,17 +348,46 @@ class Gateway:
             clock=self.clock,
         )
 
-    async def _start_http(self) -> None:
+    def _http_app(self) -> web.Application:
         app = build_app(self.http_services(), max_body_bytes=self.cfg.http.max_body_bytes)
         cluster_routes.add_routes(app, self.cluster.snapshot)
-        self._runner = web.AppRunner(app, access_log=None, handle_signals=False)
-        await self._runner.setup()
-        site = web.TCPSite(self._runner, self.cfg.http.host, self.cfg.http.port, backlog=1024)
+        return app
+
+    async def _serve_http(
+        self, app: web.Application, host: str, port: int
+    ) -> tuple[web.AppRunner, int]:
+        runner = web.AppRunner(app, access_log=None, handle_signals=False)
+        await runner.setup()
+        site = web.TCPSite(runner, host, port, backlog=1024)
         await site.start()
         server = site._server
         assert server is not None
-        self.http_port = server.sockets[0].getsockname()[1]  # type: ignore[attr-defined]
+        return runner, server.sockets[0].getsockname()[1]  # type: ignore[attr-defined]
+
+    async def _start_http(self) -> None:
+        cfg = self.cfg.http
+        self._runner, self.http_port = await self._serve_http(self._http_app(), cfg.host, cfg.port)
         log.info("HTTP API listening on http://%s:%d", self.cfg.http.host, self.http_port)
+        for listener in self.cfg.listeners:
+            paths = dialect_paths(listener.dialect) if listener.dialect else frozenset()
+            prefixes = listener.paths
+
+            def keep(
+                path: str, paths: frozenset[str] = paths, prefixes: Sequence[str] = prefixes
+            ) -> bool:
+                return path in paths or any(path.startswith(p) for p in prefixes)
+
+            app = restrict(self._http_app(), keep, max_body_bytes=cfg.max_body_bytes)
+            runner, port = await self._serve_http(app, listener.host, listener.port)
+            self._listener_runners.append(runner)
+            self.listener_ports[listener.name] = port
+            log.info(
+                "HTTP listener %s on http://%s:%d serving %s",
+                listener.name,
+                listener.host,
+                self.listener_ports[listener.name],
+                ", ".join(sorted(paths) + [f"{p}*" for p in prefixes]),
+            )
 
     async def run(self, stop: asyncio.Event) -> None:
         """Open, serve until ``stop`` is set, then shut down in order."""
@@ -399,6 +430,8 @@ class Gateway:
     ) -> None:
         if self._runner is not None:
             await self._runner.cleanup()
+        for runner in self._listener_runners:
+            await runner.cleanup()
         if self.smtp is not None:
             await self.smtp.aclose()
         if self.smpp is not None:

@@ -76,6 +76,17 @@ class SmtpConfig:  # docs/email.md
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class ListenerConfig:
+    """An extra HTTP listener serving one dialect or some path prefixes (docs/configuration.md)."""
+
+    name: str
+    port: int
+    host: str = "127.0.0.1"
+    dialect: str = ""  # a module of servers/http/dialects, e.g. "ozeki"
+    paths: tuple[str, ...] = ()  # path prefixes served, e.g. ["/v1/"]
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class StoreConfig:
     url: str = ""  # default: sqlite:///<data_dir>/heliograph.sqlite3
     synchronous: str = "full"
@@ -162,6 +173,7 @@ class Config:
     callbacks: CallbacksConfig = field(default_factory=CallbacksConfig)
     protection: ProtectionConfig = field(default_factory=ProtectionConfig)
     connectors: tuple[ConnectorConfig, ...] = (ConnectorConfig(name="loopback"),)
+    listeners: tuple[ListenerConfig, ...] = ()
 
     @property
     def store_url(self) -> str:
@@ -250,6 +262,7 @@ def _validate(cfg: Config) -> None:
         _check_port(f"{name}.port", getattr(cfg, name).port)
     _validate_smpp_server(cfg.smpp)
     _validate_smtp(cfg.smtp)
+    _validate_listeners(cfg)
     if cfg.log_level not in _LOG_LEVELS:
         raise ConfigError("log_level", f"must be one of {', '.join(_LOG_LEVELS)}")
     url = cfg.store_url
@@ -319,6 +332,28 @@ def _validate_smtp(s: SmtpConfig) -> None:
             raise ConfigError(f"smtp.{key}", f"no such file: {path}")
 
 
+def _validate_listeners(cfg: Config) -> None:
+    from heliograph.servers.http.app import dialect_names
+
+    used = {cfg.http.port: "http.port"}
+    known = dialect_names()
+    for i, listener in enumerate(cfg.listeners):
+        key = f"listeners[{i}]"
+        if not listener.name or listener.name in {x.name for x in cfg.listeners[:i]}:
+            raise ConfigError(f"{key}.name", f"must be given and unique, not {listener.name!r}")
+        _check_port(f"{key}.port", listener.port)
+        if listener.port and listener.port in used:
+            raise ConfigError(f"{key}.port", f"{listener.port} is already {used[listener.port]}")
+        used[listener.port] = f"{key}.port"
+        if not listener.dialect and not listener.paths:
+            raise ConfigError(key, "give dialect (one of the HTTP dialects) or paths, or both")
+        if listener.dialect and listener.dialect not in known:
+            raise ConfigError(f"{key}.dialect", f"must be one of {', '.join(known)}")
+        for path in listener.paths:
+            if not path.startswith("/"):
+                raise ConfigError(f"{key}.paths", f"{path!r} must start with '/'")
+
+
 def _validate_smpp_connector(key: str, c: ConnectorConfig) -> None:
     if not c.host:
         raise ConfigError(f"{key}.host", "is required for an smpp connector")
@@ -381,7 +416,7 @@ def load(path: str | None = None, env: Mapping[str, str] | None = None) -> Confi
         except tomllib.TOMLDecodeError as exc:
             raise ConfigError(str(file), f"not valid TOML: {exc}") from None
     _env_overrides(raw, env)
-    known = {"data_dir", "log_level", "connectors", *_SECTIONS}
+    known = {"data_dir", "log_level", "connectors", "listeners", *_SECTIONS}
     for key in raw:
         if key not in known:
             raise ConfigError(key, f"unknown section or key (known: {', '.join(sorted(known))})")
@@ -404,10 +439,22 @@ def load(path: str | None = None, env: Mapping[str, str] | None = None) -> Confi
         kwargs["connectors"] = tuple(
             _build(ConnectorConfig, item, f"connectors[{i}].") for i, item in enumerate(items)
         )
+    if "listeners" in raw:
+        kwargs["listeners"] = _listeners(raw["listeners"])
     cfg = Config(**kwargs)
     _validate(cfg)
     _check_secrets(cfg, env)
     return cfg
+
+
+def _listeners(items: Any) -> tuple[ListenerConfig, ...]:
+    if not isinstance(items, list) or not all(isinstance(i, dict) for i in items):
+        raise ConfigError("listeners", "must be an array of tables ([[listeners]])")
+    for i, item in enumerate(items):
+        for required in ("name", "port"):
+            if required not in item:
+                raise ConfigError(f"listeners[{i}].{required}", "is required")
+    return tuple(_build(ListenerConfig, item, f"listeners[{i}].") for i, item in enumerate(items))
 
 
 def as_dict(cfg: Config) -> dict[str, Any]:

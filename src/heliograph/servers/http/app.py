@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 import math
+from collections.abc import Callable
 
 from aiohttp import web
 from aiohttp.typedefs import Handler
@@ -70,3 +71,35 @@ def build_app(services: HttpServices, *, max_body_bytes: int = 4 * 1024 * 1024) 
     preview.add_routes(app)
     dialects.add_routes(app)
     return app
+
+
+def dialect_names() -> list[str]:
+    """The dialects a listener of its own can serve: modules of ``dialects`` with routes."""
+    return [m.__name__.rpartition(".")[2] for m in dialects.modules() if hasattr(m, "add_routes")]
+
+
+def dialect_paths(name: str) -> frozenset[str]:
+    """The paths the dialect ``name`` registers. Raises: KeyError for an unknown dialect."""
+    module = next((m for m in dialects.modules() if m.__name__.rpartition(".")[2] == name), None)
+    if module is None:
+        raise KeyError(name)
+    scratch = web.Application()
+    module.add_routes(scratch)
+    return frozenset(r.canonical for r in scratch.router.resources())
+
+
+def restrict(
+    app: web.Application, keep: Callable[[str], bool], *, max_body_bytes: int
+) -> web.Application:
+    """A copy of ``app`` (middlewares, keys) serving only the routes whose path ``keep`` accepts.
+
+    For the extra listeners of ``[[listeners]]``: other paths answer 404 there.
+    """
+    only = web.Application(middlewares=list(app.middlewares), client_max_size=max_body_bytes)
+    for key in app:
+        only[key] = app[key]
+    for route in app.router.routes():
+        path = route.resource.canonical if route.resource is not None else ""
+        if keep(path):
+            only.router.add_route(route.method, path, route.handler)
+    return only
