@@ -139,6 +139,8 @@ class NewMessage:
     price_micros: int = 0  # per part, charged when accepted, refunded for parts never sent
     # A UDH the client built itself (with UDHL): the message is that one part, sent as given.
     udh: bytes | None = None
+    # Test mode: routed to the built-in "test" loopback connector, never upstream, never charged.
+    test: bool = False
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -172,6 +174,7 @@ class MessageView:
     expires_at: float | None
     error: str | None
     parts: tuple[PartView, ...]
+    test: bool = False
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

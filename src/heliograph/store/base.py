@@ -26,7 +26,9 @@ from typing import Protocol
 
 from heliograph.domain.accounts import Account, Credential, CredentialKind
 from heliograph.domain.ids import AccountId, ConnectorId, MessageId, PartId, UpstreamId
+from heliograph.domain.inbound import MoPlan, MoRecord, MoRoute, MoRouteSpec
 from heliograph.domain.messages import MessageState, MessageView, NewMessage
+from heliograph.domain.optout import Consent, OptOut
 from heliograph.domain.outcomes import Receipt
 
 
@@ -72,6 +74,7 @@ class ClaimedPart:
     attempts: int
     expires_at: float | None
     udh: bytes | None = None  # a client's own UDH: the text is this one part
+    test: bool = False  # test mode: for the built-in "test" connector only
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -159,6 +162,41 @@ class QueueDepth:
     sending: int
     sent: int
     callbacks: int
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class AccountModes:
+    """What the submit path needs to know about an account beyond its prices and senders."""
+
+    test_mode: bool = False  # every message of the account is a test message
+    has_optouts: bool = False  # its opt-out list is not empty: check recipients against it
+    test_supported: bool = True  # the store can keep test messages apart
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Bucket:
+    """One line of the statistics: messages, parts and what was charged for them."""
+
+    key: str | None
+    messages: int
+    parts: int
+    cost_micros: int
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class MessageStats:
+    """An account's MT history in a time range (by creation time), in figures.
+
+    ``cost_micros`` is what was charged less what was refunded (parts that never
+    reached an upstream); test messages cost nothing. ``by_connector`` counts
+    parts (a message's parts may take different connectors; key None: none yet).
+    """
+
+    total: Bucket
+    test_messages: int
+    by_status: list[Bucket]
+    by_day: list[Bucket]  # key: the UTC day, YYYY-MM-DD
+    by_connector: list[Bucket]
 
 
 class Store(Protocol):
@@ -274,3 +312,43 @@ class Store(Protocol):
 
         An SMPP client that binds again gets the receipts held for it at once.
         """
+
+    # inbound (MO), opt-outs, test mode, statistics
+    async def add_mo_route(self, spec: MoRouteSpec, account_id: AccountId, now: float) -> MoRoute:
+        """Raises: NotFound (no such account); Conflict (the number and keyword are taken)."""
+
+    async def mo_routes(self) -> list[MoRoute]: ...
+    async def remove_mo_route(self, route_id: int) -> bool: ...
+    async def insert_mo(self, plans: Sequence[MoPlan], now: float) -> int:
+        """Store MOs with their outbox events and consent changes, in one transaction.
+
+        An MO whose id is already stored is skipped whole (a replay). Returns how
+        many were new.
+        """
+
+    async def list_mo(
+        self, account_id: AccountId | None, *, before: MessageId | None, limit: int
+    ) -> list[MoRecord]:
+        """An account's MOs (None: the unrouted ones), newest first."""
+
+    async def account_modes(self, account_id: AccountId) -> AccountModes: ...
+    async def set_test_mode(self, account_id: AccountId, on: bool) -> None:
+        """Raises: NotFound."""
+
+    async def record_consent(self, consent: Consent) -> bool:
+        """Opt a number out (or back in) and log the consent; True when the list changed."""
+
+    async def opted_out(self, account_id: AccountId, numbers: Sequence[str]) -> set[str]:
+        """Those of ``numbers`` on the account's opt-out list."""
+
+    async def optouts(
+        self, account_id: AccountId, *, after: str | None, limit: int
+    ) -> list[OptOut]:
+        """The account's opt-out list, by number, after the number ``after``."""
+
+    async def consents(self, account_id: AccountId, number: str) -> list[Consent]:
+        """Every consent change recorded for the number, oldest first."""
+
+    async def message_stats(
+        self, account_id: AccountId, created_from: float | None, created_to: float | None
+    ) -> MessageStats: ...

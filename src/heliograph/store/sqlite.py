@@ -40,13 +40,14 @@ from heliograph.store.base import (
     QueueDepth,
 )
 from heliograph.store.sqlite_engine import Writer, connect, map_sqlite_error, migrate
+from heliograph.store.sqlite_inbound import SqliteInbound
 
 T = TypeVar("T")
 
 IDEMPOTENCY_TTL_S = 86400.0
 
 
-class SqliteStore:
+class SqliteStore(SqliteInbound):  # MO, opt-outs, test mode, statistics: sqlite_inbound
     def __init__(self, path: str, *, synchronous: str = "FULL", readers: int = 2) -> None:
         self.path = path
         self._synchronous = synchronous

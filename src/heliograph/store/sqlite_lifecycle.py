@@ -210,8 +210,8 @@ def insert_messages(conn: sqlite3.Connection, messages: Sequence[NewMessage]) ->
     conn.executemany(
         "INSERT INTO messages (id, account_id, recipient, sender, text, encoding, data_coding,"
         " parts, concat_ref, state, reference, callback_url, callback_format, priority,"
-        " created_at, updated_at, due_at, expires_at, udh, price_micros)"
-        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        " created_at, updated_at, due_at, expires_at, udh, price_micros, test)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         [
             (
                 m.id,
@@ -234,6 +234,7 @@ def insert_messages(conn: sqlite3.Connection, messages: Sequence[NewMessage]) ->
                 m.expires_at,
                 m.udh,
                 m.price_micros,
+                m.test,
             )
             for m in messages
         ],
@@ -251,7 +252,7 @@ def insert_messages(conn: sqlite3.Connection, messages: Sequence[NewMessage]) ->
 
 _CLAIM = (
     "SELECT p.id, p.seq, p.attempts, p.expires_at, " + _MSG_COLUMNS + ", m.text,"
-    " m.encoding, m.data_coding, m.concat_ref, m.priority, m.udh"
+    " m.encoding, m.data_coding, m.concat_ref, m.priority, m.udh, m.test"
     " FROM parts p JOIN messages m ON m.id = p.message_id"
     " WHERE p.state = 'queued' AND p.due_at <= ?"
     " ORDER BY p.priority DESC, p.due_at LIMIT ?"
@@ -296,6 +297,7 @@ def claim_parts(
                     attempts=attempts,
                     expires_at=expires_at,
                     udh=row[19],
+                    test=bool(row[20]),
                 )
             )
         updates.append((new.value, attempts, now, part_id))
@@ -531,7 +533,8 @@ def queue_depth(conn: sqlite3.Connection) -> QueueDepth:
 
 _VIEW_COLUMNS = (
     "m.id, m.account_id, m.recipient, m.sender, m.text, m.encoding, m.state, m.reference,"
-    " m.callback_url, m.priority, m.created_at, m.updated_at, m.due_at, m.expires_at, m.error"
+    " m.callback_url, m.priority, m.created_at, m.updated_at, m.due_at, m.expires_at, m.error,"
+    " m.test"
 )
 
 
@@ -572,6 +575,7 @@ def _views(conn: sqlite3.Connection, rows: list[Any]) -> list[MessageView]:
             expires_at=r[13],
             error=r[14],
             parts=tuple(parts[r[0]]),
+            test=bool(r[15]),
         )
         for r in rows
     ]
