@@ -28,6 +28,7 @@ import urllib.request
 import uuid
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import aiohttp
 from common import free_port, machine, metrics, rss_mb
@@ -171,6 +172,118 @@ def run(dsn: str, count: int, args: argparse.Namespace) -> Result:
         drop_schema(dsn, schema)
 
 
+@dataclass
+class Kill:
+    started: bool = False
+    id: str = ""
+    name: str = ""
+    at: float = 0.0  # wall clock, as the nodes' take-over times
+    in_flight: int = 0
+
+
+async def until_zero(db: Any, sql: str, *params: object) -> None:
+    for _ in range(6000):
+        if await db.fetchval(sql, *params) == 0:
+            return
+        await asyncio.sleep(0.05)
+    raise TimeoutError(sql)
+
+
+async def kill_run(dsn: str, count: int, args: argparse.Namespace) -> str:
+    """Submit ``--total`` messages over ``count`` nodes and SIGKILL a node holding a bind
+    when half are accepted; report the take-over and check that every message finished."""
+    import asyncpg
+
+    schema = f"hg_bench_{uuid.uuid4().hex[:12]}"
+    url = f"{dsn}{'&' if '?' in dsn else '?'}schema={schema}&lease_s={args.lease}"
+    nodes = [start_node(url, 1, args.receipt_delay, args.dispatch_batch)]
+    db = None
+    try:
+        key = json.loads((nodes[0].data_dir / "admin-credentials.json").read_text())["api_key"]
+        nodes += [
+            start_node(url, i, args.receipt_delay, args.dispatch_batch) for i in range(2, count + 1)
+        ]
+        db = await asyncpg.create_pool(
+            dsn, min_size=1, max_size=2, server_settings={"search_path": schema}
+        )
+        live = list(nodes)
+        accepted = 0
+        killed = Kill()
+        batches = list(range(0, args.total, args.batch))
+        headers = {"Authorization": f"Bearer {key}"}
+        started = time.perf_counter()
+
+        async def kill() -> None:
+            row = await db.fetchrow(
+                "SELECT n.id, n.name FROM leases l JOIN nodes n ON n.id = l.node"
+                " WHERE l.expires_at > $1 ORDER BY l.slot LIMIT 1",
+                time.time(),
+            )
+            victim = nodes[int(row["name"].rsplit("-", 1)[1]) - 1]
+            victim.proc.kill()
+            victim.proc.wait()
+            killed.id, killed.name, killed.at = row["id"], row["name"], time.time()
+            live.remove(victim)
+            await until_zero(
+                db,
+                "SELECT count(*) FROM pg_stat_activity WHERE application_name = $1",
+                f"heliograph {row['name']}",
+            )
+            killed.in_flight = await db.fetchval(
+                "SELECT count(*) FROM parts WHERE state = 'sending' AND node = $1", row["id"]
+            )
+
+        async def worker(session: aiohttp.ClientSession) -> None:
+            nonlocal accepted
+            while batches:
+                start = batches.pop(0)
+                to = [f"+4477009{(start + i) % 100000:05d}" for i in range(args.batch)]
+                node = live[start // args.batch % len(live)]
+                body = {"to": to, "text": "Benchmark message from Heliograph"}
+                try:
+                    async with session.post(
+                        node.url + "/v1/messages", json=body, headers=headers
+                    ) as r:
+                        if r.status == 202:
+                            accepted += len(to)
+                        else:
+                            batches.append(start)
+                except (aiohttp.ClientError, ConnectionError):
+                    batches.append(start)  # the node died under this request: post it again
+                if accepted >= args.total // 2 and not killed.started:
+                    killed.started = True
+                    await kill()
+
+        async with aiohttp.ClientSession() as session:
+            await asyncio.gather(*(worker(session) for _ in range(args.concurrency * count)))
+        finals = ["delivered", "undeliverable", "expired", "rejected", "failed", "cancelled"]
+        await until_zero(db, "SELECT count(*) FROM messages WHERE state <> ALL($1::text[])", finals)
+        total_s = time.perf_counter() - started
+        taken = await db.fetchval("SELECT taken_over_at FROM nodes WHERE id = $1", killed.id)
+        delivered_n = await db.fetchval("SELECT count(*) FROM messages WHERE state = 'delivered'")
+        again = await db.fetchval("SELECT coalesce(sum(attempts - 1), 0) FROM parts")
+        resent = sum(metrics(n.url).get("heliograph_parts_resent_total", 0.0) for n in live)
+        return (
+            f"{count} nodes, {killed.name} killed at {args.total // 2:,} accepted: "
+            f"{accepted:,} accepted, {delivered_n:,} delivered (stored: every one final) in "
+            f"{total_s:.1f} s; {killed.in_flight} parts in flight on it at the kill, "
+            f"{again} parts claimed twice, {resent:.0f} counted as resent; "
+            f"taken over {taken - killed.at:.1f} s after the kill (lease_s {args.lease})"
+        )
+    finally:
+        if db is not None:
+            await db.close()
+        for n in nodes:
+            if n.proc.poll() is None:
+                n.proc.terminate()
+        for n in nodes:
+            try:
+                n.proc.wait(30)
+            except subprocess.TimeoutExpired:
+                n.proc.kill()
+        await asyncio.to_thread(drop_schema, dsn, schema)
+
+
 def drop_schema(dsn: str, schema: str) -> None:
     import asyncpg
 
@@ -193,6 +306,12 @@ def main() -> None:
     ap.add_argument("--dispatch-batch", type=int, default=500, help="parts per claim")
     ap.add_argument("--receipt-delay", type=float, default=0.2)
     ap.add_argument(
+        "--kill",
+        action="store_true",
+        help="instead of measuring throughput, SIGKILL one node half-way and report the take-over",
+    )
+    ap.add_argument("--lease", type=float, default=10.0, help="lease_s of the nodes (with --kill)")
+    ap.add_argument(
         "--dsn",
         default=os.environ.get(
             "HELIOGRAPH_TEST_POSTGRES_DSN", "postgresql://postgres@127.0.0.1:5432/test"
@@ -204,6 +323,10 @@ def main() -> None:
         f"messages: {args.total} per run, {args.batch} recipients per request, "
         f"{args.concurrency} requests in flight per node, receipts after {args.receipt_delay} s"
     )
+    if args.kill:
+        for count in args.nodes:
+            print(asyncio.run(kill_run(args.dsn, max(count, 2), args)), flush=True)
+        return
     for count in args.nodes:
         r = run(args.dsn, count, args)
         node_cpu = ", ".join(f"{c:.3f}" for c in r.node_cpu_per_1k)
