@@ -11,6 +11,8 @@ the upstream of the benchmarks.
 
 Receipts wait in a deque ordered by due time; one timer task releases all that
 are due in one batch, so a thousand parts cost one wake-up, not a thousand.
+``inject_mo()`` makes up an MO message as if a subscriber had sent one, for
+tests and demonstrations (``POST /v1/simulate/mo``).
 """
 
 from __future__ import annotations
@@ -23,7 +25,7 @@ from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass
 
 from heliograph.domain.ids import ConnectorId, UpstreamId
-from heliograph.domain.messages import MessageState
+from heliograph.domain.messages import MessageState, MoMessage
 from heliograph.domain.outcomes import (
     Accepted,
     PermanentFailure,
@@ -31,6 +33,7 @@ from heliograph.domain.outcomes import (
     SubmitOutcome,
     TemporaryFailure,
 )
+from heliograph.services.ids import new_message_id
 from heliograph.services.ports import Clock, Inbound, OutboundPart
 
 
@@ -112,6 +115,20 @@ class LoopbackConnector:
         self.submitted += len(parts)
         self._added.set()
         return outcomes
+
+    def inject_mo(self, sender: str, to: str, text: str) -> MoMessage:
+        """Receive an MO from ``sender`` to ``to`` now; it comes out of ``inbound()``."""
+        now = self._clock.now()
+        mo = MoMessage(
+            id=new_message_id(now),
+            connector=self.id,
+            sender=sender,
+            to=to,
+            text=text,
+            received_at=now,
+        )
+        self._queue.put_nowait([mo])
+        return mo
 
     async def _release(self) -> None:
         while True:

@@ -64,6 +64,8 @@ class SubmitRequest:
     transliterate: bool = False
     # A client-segmented part (SMPP UDHI): the text is that one part, sent behind this UDH.
     udh: bytes | None = None
+    # Test mode for this request: everything runs, nothing goes upstream, nothing is charged.
+    test: bool = False
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -11,6 +11,10 @@ each connector's ``submit_batch`` and turns every outcome into a ``PartResult``:
   with jitter, until ``max_attempts``, then failed;
 * ``PermanentFailure`` or no route at all → failed.
 
+Test-mode parts fail like the others when no route matches, but never go
+upstream: they go to the built-in loopback connector ``TEST_CONNECTOR`` (and
+fail if it is missing).
+
 Results are written by a background task so that the next claim does not wait
 for the previous write; both ride the same group commit. When nothing is due
 the loop sleeps until ``wake()`` (a submit) or ``idle_poll_s`` passes.
@@ -36,6 +40,7 @@ from heliograph.store.base import Changes, ClaimedPart, PartResult, Store, Unava
 
 log = logging.getLogger("heliograph.dispatch")
 S = MessageState
+TEST_CONNECTOR = ConnectorId("test")
 
 
 class Dispatcher:
@@ -127,7 +132,11 @@ class Dispatcher:
         groups: dict[ConnectorId, list[ClaimedPart]] = defaultdict(list)
         results: list[PartResult] = []
         for part in parts:
-            choice = select(self._routes, part.to, ready)
+            choice = (
+                select(self._routes, part.to, ready)
+                if not part.test
+                else self._test_route(part, ready)
+            )
             if isinstance(choice, NoRoute):
                 results.append(
                     PartResult(part_id=part.part_id, state=S.FAILED, error=choice.reason)
@@ -140,6 +149,18 @@ class Dispatcher:
         for group_results in await asyncio.gather(*sends):
             results.extend(group_results)
         return results
+
+    def _test_route(
+        self, part: ClaimedPart, ready: set[ConnectorId]
+    ) -> ConnectorId | NoRoute | NotReady:
+        real = select(self._routes, part.to, self._connectors)
+        if isinstance(real, NoRoute):
+            return real
+        if TEST_CONNECTOR not in self._connectors:
+            return NoRoute(reason="test mode: there is no test connector")
+        if TEST_CONNECTOR not in ready:
+            return NotReady(reason="test mode: the test connector is not ready")
+        return TEST_CONNECTOR
 
     async def _send_group(self, cid: ConnectorId, parts: list[ClaimedPart]) -> list[PartResult]:
         outcomes = await self._connectors[cid].submit_batch(parts)

@@ -5,16 +5,23 @@ authenticate (done by the edge through ``AccountService``) → plan (pure, in
 wake the dispatcher. The edge renders the answer; the rendered bytes are stored
 with an idempotency key so that a repeated request gets exactly the first
 answer and sends nothing again.
+
+Recipients on the account's opt-out list are refused per recipient; the list
+is read only for accounts that have one (``modes``, cached). In test mode (the
+request's ``test`` or the account's flag) everything runs as usual and the
+answer shows the price, but the messages are stored as test messages (for the
+built-in "test" connector, see ``services/dispatch.py``) and nothing is charged.
 """
 
 from __future__ import annotations
 
 import time
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from heliograph.domain.accounts import Account
 from heliograph.domain.ids import AccountId
+from heliograph.domain.optout import apply_optouts
 from heliograph.domain.pricing import PriceList, from_micros, price_plans
 from heliograph.domain.rejections import Rejected, RejectReason
 from heliograph.domain.senders import Senders, apply_senders
@@ -28,7 +35,13 @@ from heliograph.services.guards import Guards
 from heliograph.services.ids import message_ids
 from heliograph.services.metrics import Metrics
 from heliograph.services.ports import Clock
-from heliograph.store.base import Charge, IdempotentAnswer, InsufficientCredit, Store
+from heliograph.store.base import (
+    AccountModes,
+    Charge,
+    IdempotentAnswer,
+    InsufficientCredit,
+    Store,
+)
 from heliograph.wire.gsm.references import ReferenceAllocator
 
 
@@ -53,8 +66,10 @@ class SubmitService:
         guards: Guards | None = None,
         prices: Callable[[AccountId], Awaitable[PriceList]] | None = None,
         senders: Callable[[AccountId], Awaitable[Senders]] | None = None,
+        modes: Callable[[AccountId], Awaitable[AccountModes]] | None = None,
     ) -> None:
         self._senders = senders
+        self._modes = modes
         self._guards = guards
         # TS 23.040 §9.2.3.24.1: references counted per destination, seeded with the
         # start time so that a restart does not replay the same sequence.
@@ -81,12 +96,19 @@ class SubmitService:
             earlier = await self._store.idempotent_answer(account.id, idempotency_key, now)
             if earlier is not None:
                 return SubmitResult(answer=earlier, plans=[], replayed=True)
+        test = await self._test_mode(req, account)
         plans, cost = await self.estimate(req, account, now)
         if self._guards is not None:
             plans = self._guards.apply(account.id, plans, now)
             cost = sum(p.message.price_micros * p.message.parts for p in plans if p.message)
+        if test:
+            plans = [
+                replace(p, message=replace(p.message, test=True)) if p.message else p for p in plans
+            ]
         answer = render(plans)
         messages = [p.message for p in plans if p.message is not None]
+        if test:
+            messages, cost = [replace(m, price_micros=0) for m in messages], 0
         key = (account.id, idempotency_key, answer) if idempotency_key is not None else None
         charge = (
             Charge(account_id=account.id, amount_micros=cost, reason=f"{len(messages)} messages")
@@ -132,6 +154,22 @@ class SubmitService:
         )
         if self._senders is not None:
             plans = apply_senders(plans, req.sender, await self._senders(account.id))
+        if self._modes is not None and (await self._modes(account.id)).has_optouts:
+            numbers = [p.message.to for p in plans if p.message is not None]
+            plans = apply_optouts(plans, await self._store.opted_out(account.id, numbers))
         if self._prices is None:
             return plans, 0
         return price_plans(plans, await self._prices(account.id))
+
+    async def _test_mode(self, req: SubmitRequest, account: Account) -> bool:
+        """Whether this request runs in test mode. Raises: Rejected(NOT_SUPPORTED)."""
+        modes = await self._modes(account.id) if self._modes is not None else None
+        if modes is None or not modes.test_supported:
+            if req.test:
+                raise Rejected(
+                    RejectReason.NOT_SUPPORTED,
+                    "test mode is not supported by this gateway's store",
+                    field="test",
+                )
+            return False
+        return req.test or modes.test_mode
