@@ -6,6 +6,8 @@ driven round by round (``tick``) on one FakeClock.
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import uuid
 from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass, field
@@ -22,7 +24,7 @@ from heliograph.services.leases import (
 )
 from heliograph.services.metrics import Metrics
 from heliograph.store.base import Changes, PartResult, Store, Unavailable
-from heliograph.store.postgres import NodeIdentity, PostgresStore
+from heliograph.store.postgres import ClusterView, NodeIdentity, PostgresStore, TakeOver
 from tests.conftest import drop_postgres_schema, postgres_dsn
 from tests.services.fakes import ScriptedConnector, make_account, submit
 from tests.support.clock import FakeClock
@@ -235,3 +237,51 @@ async def test_single_node_store_is_a_local_cluster(memory_store: Store) -> None
     assert (view.clustered, len(view.nodes), view.leases) == (False, 1, [])
     assert (view.nodes[0].state, view.nodes[0].in_flight) == ("alive", 1)
     assert (view.depth.queued, view.depth.sending) == (1, 1)
+
+
+class HangingStore(FailingStore):
+    """A cluster store whose database stops answering (no error, no answer) on demand."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.hang = asyncio.Event()
+        self.never = asyncio.Event()
+
+    async def heartbeat(self, now: float) -> bool:
+        if self.hang.is_set():
+            await self.never.wait()
+        return True
+
+    async def rejoin(self, now: float) -> None:
+        return None
+
+    async def take_over(self, now: float) -> TakeOver:
+        return TakeOver()
+
+    async def live_node_count(self, now: float) -> int:
+        return 1
+
+    async def cluster_view(self, now: float) -> ClusterView:
+        raise NotImplementedError
+
+
+async def test_cluster_round_that_hangs_gives_binds_up_in_time() -> None:
+    clock = FakeClock()
+    store = HangingStore()
+    service = cluster_service(store, clock, Metrics(), {}, binds={SMSC: 2})  # type: ignore[arg-type]
+    assert isinstance(service, ClusterService)
+    service.interval_s = 0.01
+    leases = service.leases[SMSC]
+    task = asyncio.create_task(service.run())
+    try:
+        await asyncio.wait_for(leases.changed.wait(), 5)
+        assert leases.held == {0, 1}
+        leases.changed.clear()
+        store.hang.set()  # the database stops answering
+        clock.advance(LEASE * 0.8)  # past the time the slots can be trusted
+        await asyncio.wait_for(leases.changed.wait(), 5)
+        assert leases.held == frozenset()
+    finally:
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task

@@ -183,9 +183,10 @@ class ClusterService:
         try:
             while True:
                 try:
-                    await self.tick()
-                except StoreError as exc:
-                    log.warning("cluster round failed: %s", exc)
+                    # A round that hangs counts as failed in time to give binds up.
+                    await asyncio.wait_for(self.tick(), self.interval_s * 2)
+                except (StoreError, TimeoutError) as exc:
+                    log.warning("cluster round failed: %s", exc or "timed out")
                     for lease in self.leases.values():
                         lease.expire()
                 await asyncio.sleep(self.interval_s)
