@@ -15,6 +15,7 @@ import pytest
 import smpplib.client
 import smpplib.consts
 import smpplib.gsm
+import uvloop
 
 from heliograph.app import Gateway
 from heliograph.config import (
@@ -210,3 +211,51 @@ async def test_smpplib_client_binds_sends_long_ucs2_and_gets_receipts(
     assert body.decode("utf-16-be") == text
     for pdu in smsc.submitted:
         assert tlv.find(pdu.tlvs, tlv.MessagePayload) is None
+
+
+def test_passthrough_under_uvloop(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """``heliograph serve`` runs on uvloop, whose transports are not asyncio.Transport."""
+    monkeypatch.setenv("HG_PASSTHROUGH_PW", "secret")
+
+    async def exchange(gw: Gateway) -> None:
+        connector = gw.connectors["upstream"]  # type: ignore[index]
+        assert isinstance(connector, SmppConnector)
+        await asyncio.wait_for(connector.until_ready(), WAIT_S)
+        account = await gw.create_account("client")
+        esme = await Esme.connect(smpp_port(gw))
+        try:
+            bound = await esme.bind(account.smpp_system_id, account.smpp_password)
+            assert bound.command_status == 0
+            pdu = SubmitSm(
+                destination_addr="447700900123", registered_delivery=1, short_message=b"uv"
+            )
+            resp = await esme.request(pdu)
+            assert isinstance(resp, SubmitSmResp) and resp.command_status == 0
+            receipt = await esme.next_deliver_sm()
+            assert parse_receipt(receipt.short_message).id == resp.message_id
+        finally:
+            esme.close()
+
+    async def scenario() -> None:
+        smsc = FakeSmsc()
+        await smsc.start()
+        upstream = ConnectorConfig(
+            name="upstream",
+            type="smpp",
+            host="127.0.0.1",
+            port=smsc.port,
+            system_id="esme",
+            password_env="HG_PASSTHROUGH_PW",
+        )
+        gw = Gateway(config(tmp_path, upstream))
+        stop = asyncio.Event()
+        task = asyncio.create_task(gw.run(stop))
+        try:
+            await asyncio.wait_for(gw.ready.wait(), 10)
+            await exchange(gw)
+        finally:
+            stop.set()
+            await asyncio.wait_for(task, 20)
+            await smsc.aclose()
+
+    uvloop.run(scenario())

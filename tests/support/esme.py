@@ -14,6 +14,7 @@ import asyncio
 import struct
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import cast
 
 from heliograph.wire.smpp.events import (
     BindFailed,
@@ -70,8 +71,8 @@ class Esme(asyncio.Protocol):
     # --- protocol ---------------------------------------------------------------------
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
-        assert isinstance(transport, asyncio.Transport)
-        self.transport = transport
+        # uvloop's transports are not asyncio.Transport subclasses; they have its methods
+        self.transport = cast(asyncio.Transport, transport)
 
     def connection_lost(self, exc: Exception | None) -> None:
         self.session.receive_data(b"", 0.0)

@@ -26,6 +26,7 @@ import itertools
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import cast
 
 from heliograph.wire.receipt import Receipt as ReceiptText
 from heliograph.wire.receipt import format_receipt
@@ -152,8 +153,8 @@ class SmscLink(asyncio.Protocol):
         return self.session.state in (SessionState.BOUND_RX, SessionState.BOUND_TRX)
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
-        assert isinstance(transport, asyncio.Transport)
-        self.transport = transport
+        # uvloop's transports are not asyncio.Transport subclasses; they have its methods
+        self.transport = cast(asyncio.Transport, transport)
         self.smsc.links.append(self)
 
     def connection_lost(self, exc: Exception | None) -> None:

@@ -37,6 +37,7 @@ import struct
 from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
+from typing import cast
 
 from heliograph.connectors.smpp import statuses
 from heliograph.connectors.smpp.translate import (
@@ -189,8 +190,8 @@ class _Link(asyncio.Protocol):
     # --- transport callbacks ------------------------------------------------------
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
-        assert isinstance(transport, asyncio.Transport)
-        self.transport = transport
+        # uvloop's transports are not asyncio.Transport subclasses; they have its methods
+        self.transport = cast(asyncio.Transport, transport)
         s = self.owner.settings
         bind = _BIND_CLASSES[self.slot.mode](
             system_id=s.system_id,

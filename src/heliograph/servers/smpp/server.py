@@ -39,7 +39,7 @@ import struct
 import time
 from collections.abc import Callable, Coroutine
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 
 import msgspec
 
@@ -177,8 +177,8 @@ class _Client(asyncio.Protocol):
     # --- transport callbacks ----------------------------------------------------------
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
-        assert isinstance(transport, asyncio.Transport)
-        self.transport = transport
+        # uvloop's transports are not asyncio.Transport subclasses; they have its methods
+        self.transport = cast(asyncio.Transport, transport)
         peer = transport.get_extra_info("peername")
         self.peer = f"{peer[0]}:{peer[1]}" if isinstance(peer, tuple) else str(peer)
         self.server.clients.add(self)
@@ -493,7 +493,10 @@ class SmppServer:
         for client in clients:
             client.close()
         if self._server is not None:
-            await self._server.wait_closed()
+            try:
+                await asyncio.wait_for(self._server.wait_closed(), timeout_s)
+            except TimeoutError:
+                self.log.warning("SMPP server: connections still open at shutdown")
 
     # --- binds ------------------------------------------------------------------------------
 
