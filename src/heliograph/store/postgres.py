@@ -298,9 +298,7 @@ class PostgresStore(PostgresCredit):
             await self.db.write(lambda conn: rd.finish_callbacks(conn, done, retry, dead))
 
     async def release_callbacks(self, account_id: AccountId, format: str, now: float) -> int:
-        return await self.db.write(
-            lambda conn: rd.release_callbacks(conn, account_id, format, now)
-        )
+        return await self.db.write(lambda conn: rd.release_callbacks(conn, account_id, format, now))
 
     # cluster ----------------------------------------------------------------
 
