@@ -26,7 +26,7 @@ from pathlib import Path
 from aiohttp import web
 
 from heliograph.callbacks import HttpCallbackSender
-from heliograph.config import Config, ConfigError, ConnectorConfig
+from heliograph.config import Config, ConfigError, ConnectorConfig, SmtpConfig
 from heliograph.connectors.loopback import LoopbackConnector, LoopbackSettings
 from heliograph.connectors.smpp import BindMode, IdFormat, SmppConnector, SmppSettings
 from heliograph.connectors.smpp import SubmitDefaults as SmppSubmitDefaults
@@ -42,7 +42,16 @@ from heliograph.servers.http import dialects
 from heliograph.servers.http.app import build_app, dialect_paths, restrict
 from heliograph.servers.http.context import HttpServices
 from heliograph.servers.smpp import SmppServer, SmppServerSettings, SmppServices
-from heliograph.servers.smtp import Policy, SmtpServer, SmtpServices, SmtpSettings, is_loopback
+from heliograph.servers.smtp import (
+    RECEIPTS_FORMAT,
+    MailDeliverer,
+    Policy,
+    Relay,
+    SmtpServer,
+    SmtpServices,
+    SmtpSettings,
+    is_loopback,
+)
 from heliograph.services.accounts import AccountService, NewAccount
 from heliograph.services.callbacks import CallbackService
 from heliograph.services.dispatch import Dispatcher
@@ -171,12 +180,24 @@ def _smtp_server(cfg: Config, gw: Gateway) -> SmtpServer:
             sender=s.sender,
             smsc_address=s.smsc_address,
             max_recipients=min(s.max_recipients, cfg.dispatch.max_recipients),
+            receipts=bool(s.relay_host),
         ),
     )
     services = SmtpServices(
         accounts=gw.accounts, submit=gw.submit, find_account=gw.store.find_account, clock=gw.clock
     )
     return SmtpServer(settings, services)
+
+
+def _relay(s: SmtpConfig) -> Relay:
+    return Relay(
+        host=s.relay_host,
+        port=s.relay_port,
+        sender=s.relay_from or f"heliograph@{s.domain}",
+        starttls=s.relay_starttls,
+        username=s.relay_username,
+        password=os.environ.get(s.relay_password_env, "") if s.relay_password_env else "",
+    )
 
 
 def _write_private_json(path: Path, data: dict[str, str]) -> Path:
@@ -276,6 +297,8 @@ class Gateway:
         if self.smpp is not None:
             self.callbacks.targets["smpp"] = self.smpp.deliver
         self.smtp = _smtp_server(cfg, self) if cfg.smtp.enabled else None
+        if cfg.smtp.relay_host:
+            self.callbacks.targets[RECEIPTS_FORMAT] = MailDeliverer(_relay(cfg.smtp))
         self.cluster = cluster_service(
             self.store,
             self.clock,

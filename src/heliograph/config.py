@@ -73,6 +73,12 @@ class SmtpConfig:  # docs/email.md
     timeout_s: float = 300.0  # an idle session is closed after this
     tls_cert_file: str = ""  # both set: STARTTLS is offered
     tls_key_file: str = ""
+    relay_host: str = ""  # mails asking for receipts get them through this server; "" = off
+    relay_port: int = 25
+    relay_from: str = ""  # From of the receipts; default: heliograph@<domain>
+    relay_starttls: bool = False
+    relay_username: str = ""
+    relay_password_env: str = ""  # environment variable holding the relay's password
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -330,6 +336,8 @@ def _validate_smtp(s: SmtpConfig) -> None:
         path = getattr(s, key)
         if path and not Path(path).is_file():
             raise ConfigError(f"smtp.{key}", f"no such file: {path}")
+    if s.relay_host and not 1 <= s.relay_port <= 65535:
+        raise ConfigError("smtp.relay_port", "must be an integer from 1 to 65535")
 
 
 def _validate_listeners(cfg: Config) -> None:
@@ -392,6 +400,9 @@ def _validate_smpp_connector(key: str, c: ConnectorConfig) -> None:
 
 
 def _check_secrets(cfg: Config, env: Mapping[str, str]) -> None:
+    relay_pw = cfg.smtp.relay_password_env
+    if cfg.smtp.relay_host and relay_pw and relay_pw not in env:
+        raise ConfigError("smtp.relay_password_env", f"environment variable {relay_pw} is not set")
     for i, c in enumerate(cfg.connectors):
         if c.type == "smpp" and c.password_env and c.password_env not in env:
             raise ConfigError(

@@ -8,6 +8,7 @@ client conversation runs in a thread while the gateway serves on the loop.
 from __future__ import annotations
 
 import asyncio
+import json
 import smtplib
 import socket
 import ssl
@@ -16,10 +17,12 @@ from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 from email import policy
 from email.message import EmailMessage
+from email.parser import BytesParser
 from pathlib import Path
 from typing import Any, TypeVar
 
 import pytest
+from aiosmtpd.smtp import SMTP
 
 from heliograph.app import Gateway
 from heliograph.config import (
@@ -32,11 +35,12 @@ from heliograph.config import (
     StoreConfig,
     load,
 )
-from heliograph.domain.ids import AccountId
+from heliograph.domain.ids import AccountId, MessageId
 from heliograph.domain.messages import MessageView
 from heliograph.servers.smtp import Policy, SmtpServer, SmtpServices, SmtpSettings
+from heliograph.servers.smtp.receipts import receipt_mail
 from heliograph.services.accounts import NewAccount
-from heliograph.store.base import MessageFilter
+from heliograph.store.base import CallbackJob, MessageFilter
 from tests.support.callback_sink import CallbackSink
 
 T = TypeVar("T")
@@ -529,3 +533,117 @@ def test_smtp_settings_load_with_their_defaults(tmp_path: Path) -> None:
     )
     assert (cfg.smtp.domain, cfg.smtp.max_recipients, cfg.smtp.port) == ("sms.example.com", 5, 2525)
     assert (cfg.smtp.require_auth, cfg.smtp.account, cfg.smtp.smsc_address) == (False, "a", "send")
+
+
+# --- receipts mailed back -------------------------------------------------------------------
+
+
+class Inbox:
+    """A mail server on 127.0.0.1:0 (aiosmtpd) standing for the relay; it keeps what it gets."""
+
+    def __init__(self) -> None:
+        self.mails: list[tuple[list[str], EmailMessage]] = []
+        self.changed = asyncio.Condition()
+        self.port = 0
+        self._server: asyncio.Server | None = None
+
+    async def handle_DATA(self, server: SMTP, session: Any, envelope: Any) -> str:
+        parsed = BytesParser(policy=policy.default).parsebytes(envelope.original_content)
+        async with self.changed:
+            self.mails.append((list(envelope.rcpt_tos), parsed))
+            self.changed.notify_all()
+        return "250 OK"
+
+    async def start(self) -> None:
+        loop = asyncio.get_running_loop()
+        self._server = await loop.create_server(
+            lambda: SMTP(self, hostname="relay.test", loop=loop), "127.0.0.1", 0
+        )
+        self.port = self._server.sockets[0].getsockname()[1]
+
+    async def wait_for(self, count: int) -> list[tuple[list[str], EmailMessage]]:
+        async with self.changed:
+            await asyncio.wait_for(self.changed.wait_for(lambda: len(self.mails) >= count), WAIT_S)
+        return self.mails
+
+    async def stop(self) -> None:
+        assert self._server is not None
+        self._server.close()
+        await self._server.wait_closed()
+
+
+@pytest.fixture
+async def inbox() -> AsyncIterator[Inbox]:
+    box = Inbox()
+    await box.start()
+    yield box
+    await box.stop()
+
+
+async def test_final_statuses_are_mailed_to_who_asked(tmp_path: Path, inbox: Inbox) -> None:
+    cfg = config(tmp_path, relay_host="127.0.0.1", relay_port=inbox.port)
+    async for m in running(cfg):
+        msg = mail("track me", Disposition_Notification_To="Ops <ops@example.org>")
+        code, _ = await m.send(msg, [f"+447700900123@{DOMAIN}", f"+447700900124@{DOMAIN}"])
+        assert code == 250
+        got = await inbox.wait_for(2)
+        views = await m.stored()
+        assert all(v.state == "delivered" for v in views)
+        assert sorted(str(r["Subject"]) for _, r in got) == [
+            "SMS to +447700900123: delivered",
+            "SMS to +447700900124: delivered",
+        ]
+        rcpts, receipt = got[0]
+        assert rcpts == ["ops@example.org"]
+        assert receipt["From"] == f"heliograph@{DOMAIN}"
+        assert receipt["Auto-Submitted"] == "auto-generated"
+        mid = receipt["X-Heliograph-Message-Id"]
+        assert mid in {v.id for v in views}
+        assert f"Message {mid} to +44770090012" in receipt.get_content()
+        assert len(inbox.mails) == 2  # sending and sent were not mailed
+
+
+async def test_no_relay_no_receipts_and_a_bad_address_is_refused(
+    tmp_path: Path, inbox: Inbox
+) -> None:
+    async for m in running(config(tmp_path)):
+        msg = mail("no receipts here", Disposition_Notification_To="ops@example.org")
+        assert (await m.send(msg, [f"+447700900123@{DOMAIN}"]))[0] == 250
+        assert [v.callback_url for v in await m.stored()] == [None]
+    cfg = config(tmp_path / "2", relay_host="127.0.0.1", relay_port=inbox.port)
+    async for m in running(cfg):
+        msg = mail("x", Disposition_Notification_To="a@example.org, b@example.org")
+        code, text = await m.send(msg, [f"+447700900123@{DOMAIN}"])
+        assert (code, text) == (554, "5.6.0 Disposition-Notification-To: give one e-mail address")
+
+
+def test_receipt_mail_only_for_final_statuses() -> None:
+    def job(status: str) -> CallbackJob:
+        event = {"id": "m1", "to": "+447700900123", "from": None, "status": status, "parts": 1,
+                 "reference": None, "error": "001" if status == "undeliverable" else None,
+                 "at": 1_800_000_000.0}  # fmt: skip
+        return CallbackJob(
+            id=1, account_id=AccountId("a"), message_id=MessageId("m1"),
+            url="mailto:ops@example.org", format="email", body=json.dumps(event).encode(),
+            secret="s", attempts=0, created_at=0.0,
+        )  # fmt: skip
+
+    assert receipt_mail(job("sent"), "gw@example.com") is None
+    msg = receipt_mail(job("undeliverable"), "gw@example.com")
+    assert msg is not None and msg["To"] == "ops@example.org"
+    assert msg.get_content().splitlines() == [
+        "Message m1 to +447700900123: undeliverable at 2027-01-15 08:00:00 UTC.",
+        "",
+        "From:      (the default sender)",
+        "Parts:     1",
+        "Error:     001",
+    ]
+
+
+def test_relay_settings(tmp_path: Path) -> None:
+    path = tmp_path / "heliograph.toml"
+    path.write_text("[smtp]\nrelay_host = 'mail.example.com'\nrelay_password_env = 'HG_RELAY'\n")
+    with pytest.raises(ConfigError) as info:
+        load(str(path), env={})
+    assert str(info.value) == "smtp.relay_password_env: environment variable HG_RELAY is not set"
+    assert load(str(path), env={"HG_RELAY": "pw"}).smtp.relay_port == 25

@@ -52,6 +52,7 @@ class Policy:
     sender: str = ""
     smsc_address: str = "send"
     max_recipients: int = 100
+    receipts: bool = False  # a relay takes receipts mailed back (receipts.py)
 
 
 def parsed(
@@ -144,7 +145,9 @@ class Handler:
         )
         account = await self._account(session)
         mail = translate.read_mail(content)
-        req = translate.number_request(mail, account_id=account.id, to=to, default_sender=p.sender)
+        req = translate.number_request(
+            mail, account_id=account.id, to=to, default_sender=p.sender, receipts=p.receipts
+        )
         key = translate.idempotency_key(mail, to)
         result = await self._services.submit.submit(
             req, account, statuses.accepted, idempotency_key=key

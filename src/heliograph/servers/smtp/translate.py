@@ -22,16 +22,19 @@ from dataclasses import dataclass
 from email import policy
 from email.message import EmailMessage, Message
 from email.parser import BytesParser
+from email.utils import getaddresses
 
 from heliograph.domain.addresses import normalize_msisdn
 from heliograph.domain.ids import AccountId
 from heliograph.domain.rejections import Rejected, RejectReason
 from heliograph.domain.submission import SubmitRequest
 
+RECEIPTS_FORMAT = "email"  # the callback format receipts.py delivers
 SMSC_ADDRESS = "smsc"
 """What ``classify`` answers for the SMS Center address (never a number: those start with +)."""
 
 SENDER_HEADER = "X-Heliograph-Sender"
+NOTIFY_HEADER = "Disposition-Notification-To"
 
 _SIGNATURE_SEPARATORS = ("-- ", "--")
 _PARSER = BytesParser(policy=policy.default)
@@ -67,6 +70,7 @@ class Mail:
     html: str | None  # the text/html body, when there is one
     sender: str | None  # X-Heliograph-Sender
     message_id: str | None
+    notify: str | None  # Disposition-Notification-To (RFC 8098 §2.1)
 
 
 def _header(msg: Message, name: str) -> str | None:
@@ -142,6 +146,7 @@ def read_mail(content: bytes, *, default_charset: str = "utf-8") -> Mail:
         html=_text_of(html, default_charset) if html is not None else None,
         sender=_header(msg, SENDER_HEADER),
         message_id=_header(msg, "Message-ID"),
+        notify=_header(msg, NOTIFY_HEADER),
     )
 
 
@@ -170,15 +175,38 @@ def sms_text(mail: Mail) -> str:
     return text
 
 
+def notify_address(mail: Mail) -> str | None:
+    """The address asking for receipts, if the mail asks. Raises: Rejected(INVALID_REQUEST)."""
+    if not mail.notify:
+        return None
+    addresses = [a for _, a in getaddresses([mail.notify]) if a]
+    if len(addresses) != 1 or "@" not in addresses[0] or not addresses[0].isprintable():
+        raise Rejected(RejectReason.INVALID_REQUEST, "give one e-mail address", field=NOTIFY_HEADER)
+    return addresses[0]
+
+
 def number_request(
-    mail: Mail, *, account_id: AccountId, to: tuple[str, ...], default_sender: str
+    mail: Mail,
+    *,
+    account_id: AccountId,
+    to: tuple[str, ...],
+    default_sender: str,
+    receipts: bool,
 ) -> SubmitRequest:
-    """The submit request for a mail to number addresses. Raises: Rejected."""
+    """The submit request for a mail to number addresses. Raises: Rejected.
+
+    With ``receipts`` (a relay is configured), a mail asking for notifications
+    gets its final statuses e-mailed back (``receipts.py``); without, the
+    request is ignored, as RFC 8098 §2.1 lets a recipient do.
+    """
+    notify = notify_address(mail) if receipts else None
     return SubmitRequest(
         account_id=account_id,
         to=to,
         text=sms_text(mail),
         sender=mail.sender or default_sender or None,
+        callback_url=f"mailto:{notify}" if notify else None,
+        callback_format=RECEIPTS_FORMAT if notify else "json",
     )
 
 
