@@ -647,3 +647,21 @@ def test_relay_settings(tmp_path: Path) -> None:
         load(str(path), env={})
     assert str(info.value) == "smtp.relay_password_env: environment variable HG_RELAY is not set"
     assert load(str(path), env={"HG_RELAY": "pw"}).smtp.relay_port == 25
+
+
+async def test_some_refused_some_accepted_is_250_naming_the_refused(mailer: Mailer) -> None:
+    first = await mailer.send(mail("same text"), [f"+447700900123@{DOMAIN}"])
+    both = await mailer.send(
+        mail("same text"), [f"+447700900123@{DOMAIN}", f"+447700900124@{DOMAIN}"]
+    )
+    again = await mailer.send(mail("same text"), [f"+447700900123@{DOMAIN}"])
+    [accepted] = [v for v in await mailer.stored() if v.to == "+447700900124"]
+    duplicate = "to: the same text was sent to +447700900123 less than 60 s ago"
+    assert first[0] == 250
+    assert both == (
+        250,
+        "2.0.0 Accepted 1 of 2 recipients (1 SMS)\n"
+        f"5.7.1 +447700900123 refused: {duplicate}\n"
+        f"2.0.0 +447700900124 accepted as message {accepted.id}",
+    )
+    assert again == (554, f"5.7.1 {duplicate}")
