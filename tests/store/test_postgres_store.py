@@ -19,6 +19,7 @@ from heliograph.domain.outcomes import Receipt
 from heliograph.store.base import Conflict, IdempotentAnswer, PartResult, StoreError, Unavailable
 from heliograph.store.postgres import NodeIdentity, PostgresStore
 from heliograph.store.postgres_engine import Database, map_pg_error, split_url
+from heliograph.store.postgres_lifecycle import COPY_FROM
 from tests.conftest import drop_postgres_schema, postgres_dsn
 from tests.store.test_contract import ACC, SMSC, T0, insert, message, view
 
@@ -272,3 +273,35 @@ async def test_idempotency_key_used_at_once_on_two_nodes_writes_once(nodes: Open
     replayed = [x for x in answers if x is not None]
     assert len(replayed) == 1
     assert replayed[0].body == (b"a" if written[0] is first else b"b")
+
+
+# --- big batches (COPY) ---------------------------------------------------------------------
+
+
+async def test_big_insert_goes_by_copy_and_reads_back_like_a_small_one(nodes: OpenNode) -> None:
+    store = await nodes("a")
+    big = [
+        message(parts=1 + n % 3, reference=f"r{n}", callback_url=None if n % 2 else "https://x/h")
+        for n in range(COPY_FROM + 6)
+    ]
+    await insert(store, *big)
+    for m in (big[0], big[1], big[-1]):
+        v = await view(store, m.id)
+        assert (v.reference, v.callback_url, v.state) == (m.reference, m.callback_url, S.QUEUED)
+        assert [(p.seq, p.state, p.attempts) for p in v.parts] == [
+            (seq, S.QUEUED, 0) for seq in range(1, m.parts + 1)
+        ]
+    parts, _ = await store.claim_parts(T0, 1000)
+    assert len(parts) == sum(m.parts for m in big)
+
+
+async def test_big_insert_with_a_taken_id_writes_nothing(nodes: OpenNode) -> None:
+    store = await nodes("a")
+    taken = message()
+    await insert(store, taken)
+    batch = [message() for _ in range(COPY_FROM)] + [message(id=taken.id)]
+    with pytest.raises(Conflict):
+        await store.insert_messages(batch, now=T0)
+    assert await store.get_message(ACC, batch[0].id) is None
+    depth = await store.queue_depth()
+    assert depth.queued == 1

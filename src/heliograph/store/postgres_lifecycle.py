@@ -213,32 +213,57 @@ FROM t, generate_series(1, t.n) AS g ORDER BY t.ord, g
 """
 
 
+COPY_FROM = 64  # messages per insert from which COPY beats one unnest statement
+_MESSAGE_COLUMNS = (
+    "id", "account_id", "recipient", "sender", "text", "encoding", "data_coding", "parts",
+    "concat_ref", "state", "reference", "callback_url", "callback_format", "priority",
+    "created_at", "updated_at", "due_at", "expires_at", "udh",
+)  # fmt: skip
+_PART_COLUMNS = ("message_id", "seq", "state", "priority", "due_at", "expires_at", "updated_at")
+
+
+def _message_row(m: NewMessage) -> tuple[Any, ...]:
+    return (
+        m.id,
+        m.account_id,
+        m.to,
+        m.sender,
+        m.text,
+        m.encoding,
+        m.data_coding,
+        m.parts,
+        m.concat_ref,
+        m.state.value,
+        m.reference,
+        m.callback_url,
+        m.callback_format,
+        m.priority,
+        m.created_at,
+        m.created_at,
+        m.due_at,
+        m.expires_at,
+        m.udh,
+    )
+
+
 async def insert_messages(conn: Conn, messages: Sequence[NewMessage]) -> None:
+    """Messages and their parts: one unnest statement, or COPY for big batches (a third
+    cheaper per message from a few dozen on)."""
     if not messages:
         return
+    rows = [_message_row(m) for m in messages]
+    if len(messages) >= COPY_FROM:
+        await conn.copy_records_to_table("messages", records=rows, columns=_MESSAGE_COLUMNS)
+        parts = [
+            (m.id, seq, m.state.value, m.priority, m.due_at, m.expires_at, m.created_at)
+            for m in messages
+            for seq in range(1, m.parts + 1)
+        ]
+        await conn.copy_records_to_table("parts", records=parts, columns=_PART_COLUMNS)
+        return
     columns: list[list[Any]] = [[] for _ in range(18)]
-    for m in messages:
-        row = (
-            m.id,
-            m.account_id,
-            m.to,
-            m.sender,
-            m.text,
-            m.encoding,
-            m.data_coding,
-            m.parts,
-            m.concat_ref,
-            m.state.value,
-            m.reference,
-            m.callback_url,
-            m.callback_format,
-            m.priority,
-            m.created_at,
-            m.due_at,
-            m.expires_at,
-            m.udh,
-        )
-        for column, value in zip(columns, row, strict=True):
+    for row in rows:
+        for column, value in zip(columns, row[:15] + row[16:], strict=True):
             column.append(value)
     await conn.execute(_INSERT, *columns)
 
