@@ -31,7 +31,7 @@ from heliograph.connectors.loopback import LoopbackConnector, LoopbackSettings
 from heliograph.connectors.smpp import BindMode, IdFormat, SmppConnector, SmppSettings
 from heliograph.connectors.smpp import SubmitDefaults as SmppSubmitDefaults
 from heliograph.domain.ids import AccountId, ConnectorId
-from heliograph.domain.messages import MessageState
+from heliograph.domain.messages import MessageState, MoMessage
 from heliograph.domain.protection import ProtectionRules
 from heliograph.domain.rejections import Rejected
 from heliograph.domain.retry import Backoff
@@ -41,6 +41,7 @@ from heliograph.servers.http import cluster as cluster_routes
 from heliograph.servers.http import dialects
 from heliograph.servers.http.app import build_app, dialect_paths, restrict
 from heliograph.servers.http.context import HttpServices
+from heliograph.servers.http.optouts import InboundHttp
 from heliograph.servers.smpp import SmppServer, SmppServerSettings, SmppServices
 from heliograph.servers.smtp import (
     RECEIPTS_FORMAT,
@@ -54,8 +55,9 @@ from heliograph.servers.smtp import (
 )
 from heliograph.services.accounts import AccountService, NewAccount
 from heliograph.services.callbacks import CallbackService
-from heliograph.services.dispatch import Dispatcher
+from heliograph.services.dispatch import TEST_CONNECTOR, Dispatcher
 from heliograph.services.guards import Guards, GuardSettings
+from heliograph.services.inbound import InboundService, InboundSettings, ModesCache, OptOutService
 from heliograph.services.leases import cluster_service
 from heliograph.services.messages import MessageService
 from heliograph.services.metrics import Metrics
@@ -63,7 +65,7 @@ from heliograph.services.ports import CallbackSender, Clock, Connector, SystemCl
 from heliograph.services.receipts import ReceiptService
 from heliograph.services.scheduler import Scheduler
 from heliograph.services.submit import SubmitService
-from heliograph.store.base import Changes, Store
+from heliograph.store.base import Changes, Store, StoreError
 from heliograph.store.sqlite import SqliteStore
 
 log = logging.getLogger("heliograph.app")
@@ -105,6 +107,17 @@ def _connector(cfg: Config, index: int, clock: Clock) -> Connector:
         permanent_failure_ratio=c.permanent_failure_ratio,
     )
     return LoopbackConnector(ConnectorId(c.name), settings, clock)
+
+
+def mt_routes(cfg: Config) -> list[Route]:
+    """MT routes from the configured connectors: each one's prefixes, then its failovers."""
+    return [
+        Route(
+            connectors=tuple(ConnectorId(n) for n in (c.name, *c.failover)),
+            prefixes=c.prefixes,
+        )
+        for c in cfg.connectors
+    ]
 
 
 def _smpp_connector(c: ConnectorConfig, clock: Clock) -> SmppConnector:
@@ -225,13 +238,7 @@ class Gateway:
             ConnectorId(c.name): _connector(cfg, i, self.clock)
             for i, c in enumerate(cfg.connectors)
         }
-        routes = [
-            Route(
-                connectors=tuple(ConnectorId(n) for n in (c.name, *c.failover)),
-                prefixes=c.prefixes,
-            )
-            for c in cfg.connectors
-        ]
+        routes = mt_routes(cfg)
         d = cfg.dispatch
         self.sender = callback_sender or HttpCallbackSender(
             timeout_s=cfg.callbacks.timeout_s, concurrency=cfg.callbacks.concurrency
@@ -245,9 +252,11 @@ class Gateway:
             max_age_s=cfg.callbacks.max_age_s,
             renderers=dialects.callback_renderers(),
         )
+        # Test mode's simulated SMSC: always there, never routed to, not a configured upstream.
+        self.test_connector = LoopbackConnector(TEST_CONNECTOR, LoopbackSettings(), self.clock)
         self.dispatcher = Dispatcher(
             self.store,
-            self.connectors,
+            self.all_connectors,
             routes,
             self.clock,
             self.metrics,
@@ -258,7 +267,7 @@ class Gateway:
             on_changes=self._changed,
         )
         self.receipts = ReceiptService(
-            self.store, self.clock, self.metrics, on_changes=self._changed
+            self.store, self.clock, self.metrics, on_mo=self._mo, on_changes=self._changed
         )
         self.scheduler = Scheduler(
             self.store,
@@ -268,6 +277,7 @@ class Gateway:
             on_changes=self._changed,
         )
         self.accounts = AccountService(self.store, self.clock)
+        self.modes = ModesCache(self.store, self.clock)
         self.submit = SubmitService(
             self.store,
             self.clock,
@@ -280,6 +290,7 @@ class Gateway:
             on_accepted=self.dispatcher.wake,
             prices=self.accounts.prices,
             senders=self.accounts.senders,
+            modes=self.modes,
             guards=Guards(
                 GuardSettings(
                     rules=ProtectionRules(
@@ -293,6 +304,16 @@ class Gateway:
             ),
         )
         self.messages = MessageService(self.store, self.clock)
+        self.inbound = InboundService(
+            self.store,
+            self.clock,
+            self.metrics,
+            InboundSettings(keywords=cfg.inbound.keywords(), help_text=cfg.inbound.help_text),
+            submit=self.submit,
+            modes=self.modes,
+            on_queued=self.callbacks.wake,
+            connectors=self.all_connectors,
+        )
         self.smpp = _smpp_server(cfg, self) if cfg.smpp.enabled else None
         if self.smpp is not None:
             self.callbacks.targets["smpp"] = self.smpp.deliver
@@ -359,6 +380,21 @@ class Gateway:
     async def create_account(self, name: str, callback_url: str | None = None) -> NewAccount:
         return await self.accounts.create(name, callback_url=callback_url)
 
+    @property
+    def all_connectors(self) -> dict[ConnectorId, Connector]:
+        """The configured connectors and the built-in test connector."""
+        return {**self.connectors, TEST_CONNECTOR: self.test_connector}
+
+    def _mo(self, mo: MoMessage) -> None:
+        self.inbound.accept(mo)
+
+    def inbound_http(self) -> InboundHttp:
+        return InboundHttp(
+            inbound=self.inbound,
+            optouts=OptOutService(self.store, self.clock, self.modes),
+            stats=self.store.message_stats,
+        )
+
     def http_services(self) -> HttpServices:
         return HttpServices(
             accounts=self.accounts,
@@ -372,7 +408,11 @@ class Gateway:
         )
 
     def _http_app(self) -> web.Application:
-        app = build_app(self.http_services(), max_body_bytes=self.cfg.http.max_body_bytes)
+        app = build_app(
+            self.http_services(),
+            max_body_bytes=self.cfg.http.max_body_bytes,
+            inbound=self.inbound_http(),
+        )
         cluster_routes.add_routes(app, self.cluster.snapshot)
         return app
 
@@ -417,7 +457,7 @@ class Gateway:
         await self.open()
         try:
             async with asyncio.TaskGroup() as tg:
-                for connector in self.connectors.values():
+                for connector in self.all_connectors.values():
                     await connector.start()
                     connector.resume(await self.store.awaiting_receipt(connector.id))
                     tg.create_task(
@@ -430,6 +470,7 @@ class Gateway:
                     tg.create_task(self._supervise("callbacks", self.callbacks.run)),
                     tg.create_task(self._supervise("scheduler", self.scheduler.run)),
                     tg.create_task(self._supervise("cluster", self.cluster.run)),
+                    tg.create_task(self._supervise("inbound", self.inbound.run)),
                 ]
                 dispatch = tg.create_task(self._supervise("dispatch", self.dispatcher.run))
                 if self.smpp is not None:
@@ -464,13 +505,19 @@ class Gateway:
         await self.dispatcher.drain()
         await self.receipts.flush()
         try:
+            await self.inbound.flush()
+        except StoreError:
+            log.warning(
+                "%d MO not stored at shutdown (the store is unavailable)", self.inbound.backlog
+            )
+        try:
             await asyncio.wait_for(self.callbacks.deliver_once(), 5.0)
         except Exception:
             log.warning("callbacks not flushed at shutdown; they stay in the outbox")
         for task in workers:
             task.cancel()
         await asyncio.wait(workers)
-        for connector in self.connectors.values():
+        for connector in self.all_connectors.values():
             await connector.aclose()
 
     async def _supervise(self, name: str, work: Callable[[], Awaitable[None]]) -> None:

@@ -22,6 +22,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, get_type_hints
 
+from heliograph.domain.optout import (
+    DEFAULT_HELP,
+    DEFAULT_HELP_TEXT,
+    DEFAULT_START,
+    DEFAULT_STOP,
+    Keywords,
+)
+from heliograph.domain.rejections import Rejected
+
 DEFAULT_FILE = "heliograph.toml"
 
 
@@ -128,6 +137,21 @@ class CallbacksConfig:
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class InboundConfig:  # docs/inbound.md
+    optout: bool = True  # STOP/START/HELP keywords in MO keep per-account opt-out lists
+    stop_keywords: tuple[str, ...] = DEFAULT_STOP
+    start_keywords: tuple[str, ...] = DEFAULT_START
+    help_keywords: tuple[str, ...] = DEFAULT_HELP
+    help_text: str = DEFAULT_HELP_TEXT  # sent back to whoever texts a HELP keyword
+
+    def keywords(self) -> Keywords | None:
+        """The keyword lists, or None when opt-out keywords are off. Raises: Rejected."""
+        if not self.optout:
+            return None
+        return Keywords.of(self.stop_keywords, self.start_keywords, self.help_keywords)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class ConnectorConfig:
     name: str
     type: str = "loopback"
@@ -178,6 +202,7 @@ class Config:
     dispatch: DispatchConfig = field(default_factory=DispatchConfig)
     callbacks: CallbacksConfig = field(default_factory=CallbacksConfig)
     protection: ProtectionConfig = field(default_factory=ProtectionConfig)
+    inbound: InboundConfig = field(default_factory=InboundConfig)
     connectors: tuple[ConnectorConfig, ...] = (ConnectorConfig(name="loopback"),)
     listeners: tuple[ListenerConfig, ...] = ()
 
@@ -186,7 +211,7 @@ class Config:
         return self.store.url or f"sqlite:///{Path(self.data_dir) / 'heliograph.sqlite3'}"
 
 
-_SECTIONS = ("http", "smpp", "smtp", "store", "dispatch", "callbacks", "protection")
+_SECTIONS = ("http", "smpp", "smtp", "store", "dispatch", "callbacks", "protection", "inbound")
 _LOG_LEVELS = ("debug", "info", "warning", "error")
 _FAILURE_STATES = ("undeliverable", "expired", "rejected", "failed")
 
@@ -281,6 +306,7 @@ def _validate(cfg: Config) -> None:
     p = cfg.protection
     if min(p.duplicate_window_s, p.flood_gap_s, p.rate_per_s, p.burst) < 0 or p.flood_max < 1:
         raise ConfigError("protection", "windows, rate and burst must be >= 0, flood_max >= 1")
+    _validate_inbound(cfg.inbound)
     if not cfg.connectors:
         raise ConfigError("connectors", "configure at least one connector")
     seen: set[str] = set()
@@ -288,6 +314,8 @@ def _validate(cfg: Config) -> None:
         key = f"connectors[{i}]"
         if c.name in seen:
             raise ConfigError(f"{key}.name", f"duplicate connector name {c.name!r}")
+        if c.name == "test":
+            raise ConfigError(f"{key}.name", "'test' is the built-in test-mode connector's name")
         seen.add(c.name)
         if c.type not in ("loopback", "smpp"):
             raise ConfigError(f"{key}.type", f"{c.type!r} is not supported (use loopback or smpp)")
@@ -302,6 +330,15 @@ def _validate(cfg: Config) -> None:
         for ratio in ("delivery_ratio", "temporary_failure_ratio", "permanent_failure_ratio"):
             if not 0.0 <= getattr(c, ratio) <= 1.0:
                 raise ConfigError(f"{key}.{ratio}", "must be between 0 and 1")
+
+
+def _validate_inbound(i: InboundConfig) -> None:
+    try:
+        i.keywords()
+    except Rejected as exc:
+        raise ConfigError(f"inbound.{exc.field}", exc.detail) from None
+    if not 1 <= len(i.help_text) <= 1000:
+        raise ConfigError("inbound.help_text", "must be 1 to 1000 characters")
 
 
 _BIND_MODES = ("transceiver", "transmitter", "receiver")

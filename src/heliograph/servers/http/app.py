@@ -17,7 +17,18 @@ from aiohttp import web
 from aiohttp.typedefs import Handler
 
 from heliograph.domain.rejections import Rejected
-from heliograph.servers.http import credit, dialects, lookup, openapi, preview, rest, senders
+from heliograph.servers.http import (
+    credit,
+    dialects,
+    lookup,
+    openapi,
+    optouts,
+    preview,
+    rest,
+    senders,
+    simulate,
+    stats,
+)
 from heliograph.servers.http.context import SERVICES, ApiError, HttpServices, json_response
 from heliograph.servers.http.schemas import ErrorBody, ErrorDetail
 from heliograph.servers.http.statuses import HTTP_STATUS
@@ -60,9 +71,21 @@ async def errors(request: web.Request, handler: Handler) -> web.StreamResponse:
         return _error(500, "internal_error", "the gateway failed to handle this request")
 
 
-def build_app(services: HttpServices, *, max_body_bytes: int = 4 * 1024 * 1024) -> web.Application:
+def build_app(
+    services: HttpServices,
+    *,
+    max_body_bytes: int = 4 * 1024 * 1024,
+    inbound: optouts.InboundHttp | None = None,
+) -> web.Application:
+    """The application; ``inbound`` adds /v1/optouts, /v1/stats, /v1/messages.csv and
+    /v1/simulate/mo (docs/inbound.md)."""
     app = web.Application(middlewares=[errors], client_max_size=max_body_bytes)
     app[SERVICES] = services
+    if inbound is not None:
+        app[optouts.INBOUND] = inbound
+        optouts.add_routes(app)
+        stats.add_routes(app)
+        simulate.add_routes(app)
     rest.add_routes(app)
     openapi.add_routes(app)
     lookup.add_routes(app)

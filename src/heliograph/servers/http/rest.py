@@ -71,6 +71,7 @@ def submit_request(body: SubmitBody, account_id: AccountId) -> SubmitRequest:
         priority=body.priority,
         encoding=body.encoding,
         transliterate=body.transliterate,
+        test=body.test,
     )
 
 

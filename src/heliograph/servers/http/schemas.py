@@ -13,6 +13,7 @@ from typing import Annotated, Any
 import msgspec
 
 from heliograph.domain.messages import MessageView
+from heliograph.domain.pricing import from_micros
 from heliograph.domain.rejections import Rejected
 from heliograph.domain.submission import RecipientPlan
 
@@ -30,6 +31,7 @@ class SubmitBody(msgspec.Struct, forbid_unknown_fields=True):
     priority: Annotated[int, msgspec.Meta(ge=0, le=3)] = 0
     encoding: str = "auto"
     transliterate: bool = False
+    test: bool = False  # test mode: validated, routed and priced, never sent, never charged
 
 
 class ErrorDetail(msgspec.Struct, omit_defaults=False):
@@ -50,10 +52,12 @@ class RecipientAnswer(msgspec.Struct, omit_defaults=True):
     error: ErrorDetail | None = None
 
 
-class SubmitAnswer(msgspec.Struct):
+class SubmitAnswer(msgspec.Struct, omit_defaults=True):
     messages: list[RecipientAnswer]
     accepted: int
     rejected: int
+    test: bool = False  # only in test mode, with what the request would have cost
+    cost: str | None = None
 
 
 class PartBody(msgspec.Struct):
@@ -82,6 +86,7 @@ class MessageBody(msgspec.Struct):
     expires_at: datetime | None
     error: str | None
     parts: list[PartBody]
+    test: bool = False
 
 
 class MessageList(msgspec.Struct):
@@ -102,14 +107,26 @@ def error_detail(exc: Rejected) -> ErrorDetail:
 def submit_answer(plans: list[RecipientPlan]) -> SubmitAnswer:
     answers = []
     accepted = 0
+    test = False
+    cost = 0
     for plan in plans:
         if plan.message is not None:
             accepted += 1
             m = plan.message
+            test = test or m.test
+            cost += m.price_micros * m.parts
             answers.append(RecipientAnswer(to=m.to, id=m.id, status=m.state.value, parts=m.parts))
         else:
             assert plan.error is not None
             answers.append(RecipientAnswer(to=plan.to, error=error_detail(plan.error)))
+    if test:
+        return SubmitAnswer(
+            messages=answers,
+            accepted=accepted,
+            rejected=len(plans) - accepted,
+            test=True,
+            cost=str(from_micros(cost)),
+        )
     return SubmitAnswer(messages=answers, accepted=accepted, rejected=len(plans) - accepted)
 
 
@@ -133,6 +150,7 @@ def message_body(view: MessageView) -> MessageBody:
         scheduled_at=_ts(view.due_at),
         expires_at=_ts(view.expires_at) if view.expires_at is not None else None,
         error=view.error,
+        test=view.test,
         parts=[
             PartBody(
                 seq=p.seq,
