@@ -19,7 +19,7 @@ from heliograph.domain.outcomes import Receipt
 from heliograph.store.base import Conflict, IdempotentAnswer, PartResult, StoreError, Unavailable
 from heliograph.store.postgres import NodeIdentity, PostgresStore
 from heliograph.store.postgres_engine import Database, map_pg_error, split_url
-from heliograph.store.postgres_lifecycle import COPY_FROM
+from heliograph.store.postgres_submit import COPY_FROM
 from tests.conftest import drop_postgres_schema, postgres_dsn
 from tests.store.test_contract import ACC, SMSC, T0, insert, message, view
 

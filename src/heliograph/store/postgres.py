@@ -34,6 +34,7 @@ from heliograph.domain.outcomes import Receipt
 from heliograph.store import postgres_cluster as cl
 from heliograph.store import postgres_lifecycle as lc
 from heliograph.store import postgres_reads as rd
+from heliograph.store import postgres_submit as sb
 from heliograph.store.base import (
     CallbackJob,
     CallbackRetry,
@@ -210,7 +211,7 @@ class PostgresStore(PostgresCredit):
                 earlier = await _claim_idempotency_key(conn, *idempotency, now)
                 if earlier is not None:
                     return earlier
-            await lc.insert_messages(conn, messages)
+            await sb.insert_messages(conn, messages)
             return None
 
         return await self.db.write(job)
