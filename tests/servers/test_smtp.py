@@ -23,6 +23,8 @@ from typing import Any, TypeVar
 
 import pytest
 from aiosmtpd.smtp import SMTP
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from heliograph.app import Gateway
 from heliograph.config import (
@@ -37,7 +39,15 @@ from heliograph.config import (
 )
 from heliograph.domain.ids import AccountId, MessageId
 from heliograph.domain.messages import MessageView
-from heliograph.servers.smtp import Policy, SmtpServer, SmtpServices, SmtpSettings
+from heliograph.domain.rejections import Rejected
+from heliograph.servers.smtp import (
+    Policy,
+    SmtpServer,
+    SmtpServices,
+    SmtpSettings,
+    translate,
+)
+from heliograph.servers.smtp import smsc_mail as smsc_format
 from heliograph.servers.smtp.receipts import receipt_mail
 from heliograph.services.accounts import NewAccount
 from heliograph.store.base import CallbackJob, MessageFilter
@@ -665,3 +675,51 @@ async def test_some_refused_some_accepted_is_250_naming_the_refused(mailer: Mail
         f"2.0.0 +447700900124 accepted as message {accepted.id}",
     )
     assert again == (554, f"5.7.1 {duplicate}")
+
+
+# --- junk mail content ------------------------------------------------------------------------
+
+_SEEDS = [
+    b"Subject: =?utf-8?q?x?=\r\nContent-Type: multipart/alternative; boundary=x\r\n\r\n--x\r\n"
+    b"Content-Type: text/plain; charset=iso-8859-1; format=flowed\r\n"
+    b"Content-Transfer-Encoding: quoted-printable\r\n\r\nHall=F6 =\r\nx\r\n--x\r\n"
+    b"Content-Type: text/html\r\n\r\n<b>[text]a:b::::+447700900123:hi[/text]</b>\r\n--x--\r\n",
+    b'Content-Type: text/plain; charset="koi8-r"\r\nContent-Transfer-Encoding: base64\r\n'
+    b"Disposition-Notification-To: a@b\r\n\r\nYWJj\r\n",
+    b'Content-Type: multipart/mixed; boundary="q"\r\n\r\n--q\r\n'
+    b"Content-Disposition: attachment; filename=a\r\n\r\nx\r\n--q--",
+]
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.sampled_from(_SEEDS),
+    st.lists(st.tuples(st.floats(0, 1), st.integers(0, 8), st.binary(max_size=12)), max_size=8),
+)
+def test_any_mail_content_is_read_or_refused_with_a_reason(
+    seed: bytes, edits: list[tuple[float, int, bytes]]
+) -> None:
+    content = bytearray(seed)
+    for where, cut, insert in edits:
+        at = int(where * len(content))
+        content[at : at + cut] = insert
+    try:
+        mail = translate.read_mail(bytes(content))
+        for step in (
+            lambda: translate.sms_text(mail),
+            lambda: translate.notify_address(mail),
+            lambda: smsc_format.parse_order(smsc_format.order_text(mail), 1_800_000_000.0),
+        ):
+            try:
+                step()
+            except Rejected:
+                pass
+    except Rejected:
+        pass
+
+
+def test_a_charset_that_is_no_text_encoding_is_unknown() -> None:
+    content = raw("Content-Type: text/plain; charset=base64", b"aGk=")
+    with pytest.raises(Rejected) as info:
+        translate.read_mail(content)
+    assert (info.value.field, info.value.detail) == ("body", "unknown charset 'base64'")

@@ -102,16 +102,14 @@ def _text_of(part: Message, default_charset: str) -> str:
     raw = payload if isinstance(payload, bytes) else b""
     charset = part.get_content_charset() or default_charset
     try:
-        codec = codecs.lookup(charset).name
-    except LookupError:
-        raise Rejected(
-            RejectReason.INVALID_TEXT, f"unknown charset {charset!r}", field="body"
-        ) from None
-    try:
-        text = raw.decode(codec)
+        text = raw.decode(codecs.lookup(charset).name)
     except UnicodeDecodeError:
         raise Rejected(
             RejectReason.INVALID_TEXT, f"the text is not valid {charset}", field="body"
+        ) from None
+    except (LookupError, ValueError):  # unknown, or not a text encoding (base64, rot13...)
+        raise Rejected(
+            RejectReason.INVALID_TEXT, f"unknown charset {charset!r}", field="body"
         ) from None
     text = text.replace("\r\n", "\n").replace("\r", "\n")
     if str(part.get_param("format", "")).lower() == "flowed":
