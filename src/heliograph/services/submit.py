@@ -16,11 +16,12 @@ built-in "test" connector, see ``services/dispatch.py``) and nothing is charged.
 from __future__ import annotations
 
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, replace
 
 from heliograph.domain.accounts import Account
 from heliograph.domain.ids import AccountId
+from heliograph.domain.messages import NewMessage
 from heliograph.domain.optout import apply_optouts
 from heliograph.domain.pricing import PriceList, from_micros, price_plans
 from heliograph.domain.rejections import Rejected, RejectReason
@@ -96,19 +97,7 @@ class SubmitService:
             earlier = await self._store.idempotent_answer(account.id, idempotency_key, now)
             if earlier is not None:
                 return SubmitResult(answer=earlier, plans=[], replayed=True)
-        test = await self._test_mode(req, account)
-        plans, cost = await self.estimate(req, account, now)
-        if self._guards is not None:
-            plans = self._guards.apply(account.id, plans, now)
-            cost = sum(p.message.price_micros * p.message.parts for p in plans if p.message)
-        if test:
-            plans = [
-                replace(p, message=replace(p.message, test=True)) if p.message else p for p in plans
-            ]
-        answer = render(plans)
-        messages = [p.message for p in plans if p.message is not None]
-        if test:
-            messages, cost = [replace(m, price_micros=0) for m in messages], 0
+        plans, answer, messages, cost = await self._prepare(req, account, render, now)
         key = (account.id, idempotency_key, answer) if idempotency_key is not None else None
         charge = (
             Charge(account_id=account.id, amount_micros=cost, reason=f"{len(messages)} messages")
@@ -136,6 +125,80 @@ class SubmitService:
             self._metrics.rejected.inc(len(plans) - len(messages))
         self._metrics.accept_latency.observe(time.perf_counter() - started)
         return SubmitResult(answer=answer, plans=plans, replayed=False)
+
+    async def _prepare(
+        self, req: SubmitRequest, account: Account, render: Render, now: float
+    ) -> tuple[list[RecipientPlan], IdempotentAnswer, list[NewMessage], int]:
+        """Plan, guard, price and render one request: (plans, answer, messages, cost)."""
+        test = await self._test_mode(req, account)
+        plans, cost = await self.estimate(req, account, now)
+        if self._guards is not None:
+            plans = self._guards.apply(account.id, plans, now)
+            cost = sum(p.message.price_micros * p.message.parts for p in plans if p.message)
+        if test:
+            plans = [
+                replace(p, message=replace(p.message, test=True)) if p.message else p for p in plans
+            ]
+        answer = render(plans)
+        messages = [p.message for p in plans if p.message is not None]
+        if test:
+            messages, cost = [replace(m, price_micros=0) for m in messages], 0
+        return plans, answer, messages, cost
+
+    async def submit_many(
+        self, reqs: Sequence[SubmitRequest], account: Account, render: Render
+    ) -> list[SubmitResult | Rejected]:
+        """Several requests of one account committed together (an SMPP client's window).
+
+        Each request is planned, guarded and priced exactly as by ``submit`` and
+        gets its own result, or the ``Rejected`` that refused it as a whole; all
+        accepted messages go to the store in one write. If the combined charge
+        is refused, each request is submitted on its own instead.
+        """
+        started = time.perf_counter()
+        now = self._clock.now()
+        out: list[SubmitResult | Rejected] = []
+        batch: list[NewMessage] = []
+        plans_of: list[list[RecipientPlan]] = []
+        total = 0
+        for req in reqs:
+            try:
+                plans, answer, messages, cost = await self._prepare(req, account, render, now)
+            except Rejected as exc:
+                out.append(exc)
+                continue
+            out.append(SubmitResult(answer=answer, plans=plans, replayed=False))
+            plans_of.append(plans)
+            batch.extend(messages)
+            total += cost
+        charge = (
+            Charge(account_id=account.id, amount_micros=total, reason=f"{len(batch)} messages")
+            if total
+            else None
+        )
+        try:
+            await self._store.insert_messages(batch, now=now, charge=charge)
+        except InsufficientCredit:
+            if self._guards is not None:
+                for plans in plans_of:
+                    self._guards.undo(account.id, plans)
+            return [await self._submit_alone(req, account, render) for req in reqs]
+        if batch:
+            self._on_accepted()
+        planned = sum(len(p) for p in plans_of)
+        self._metrics.accepted.inc(len(batch))
+        if len(batch) != planned:
+            self._metrics.rejected.inc(planned - len(batch))
+        self._metrics.accept_latency.observe(time.perf_counter() - started)
+        return out
+
+    async def _submit_alone(
+        self, req: SubmitRequest, account: Account, render: Render
+    ) -> SubmitResult | Rejected:
+        try:
+            return await self.submit(req, account, render)
+        except Rejected as exc:
+            return exc
 
     async def estimate(
         self, req: SubmitRequest, account: Account, now: float

@@ -13,11 +13,13 @@ enquire_link, the inactivity timer). Nothing here decides policy:
   out for ``lockout_s``; an account holds at most ``max_binds_per_account``
   binds; ``system_types`` optionally restricts system_type, and ``ISO``
   makes data_coding 0 mean Latin-1 for that bind;
-* submit_sm, data_sm and submit_multi each run as a task through
-  ``SubmitService.submit`` (the one submit path, with every policy the HTTP
-  edge has) and are answered when their commit is done, in any order, so a
-  client's whole window is in progress at once. Past ``window`` requests in
-  progress the connection stops reading until answers go out;
+* submit_sm, data_sm and submit_multi go through the one submit path, with
+  every policy the HTTP edge has: the submits that arrive in one read become
+  one ``SubmitService.submit_many`` call (each planned, guarded and priced on
+  its own, all committed in one store write) run as a task, and each is
+  answered when that commit is done. Reads go on meanwhile, so a client's
+  whole window is in progress at once; past ``window`` requests in progress
+  the connection stops reading until answers go out;
 * query_sm and cancel_sm are answered from the store (``MessageService``);
   replace_sm is answered ESME_RREPLACEFAIL: replacing is not supported;
 * a malformed PDU gets its generic_nack or ``*_resp`` with the status the
@@ -45,14 +47,14 @@ import msgspec
 
 from heliograph.domain.accounts import Account, CredentialKind
 from heliograph.domain.ids import AccountId, MessageId
-from heliograph.domain.rejections import Rejected
-from heliograph.domain.submission import RecipientPlan
+from heliograph.domain.rejections import Rejected, RejectReason
+from heliograph.domain.submission import RecipientPlan, SubmitRequest
 from heliograph.servers.smpp import translate as tr
 from heliograph.servers.smpp.statuses import SMPP_STATUS
 from heliograph.services.accounts import AccountService
 from heliograph.services.messages import MessageService
 from heliograph.services.ports import BindState, Clock
-from heliograph.services.submit import SubmitService
+from heliograph.services.submit import SubmitResult, SubmitService
 from heliograph.store.base import CallbackJob, IdempotentAnswer
 from heliograph.wire.errors import EncodeError, LocalProtocolError
 from heliograph.wire.smpp import tlv
@@ -158,6 +160,7 @@ class _Client(asyncio.Protocol):
         self.junk = 0
         self.paused = False
         self.waiters: dict[int, asyncio.Future[str | None]] = {}
+        self._submits: list[SubmitSm | DataSm | SubmitMulti] = []
         self.tasks: set[asyncio.Task[None]] = set()
         self.closed = self.loop.create_future()
         self.log = logging.getLogger("heliograph.smpp")
@@ -270,6 +273,10 @@ class _Client(asyncio.Protocol):
                         self.unbind()
                 case Unbound() | PeerClosed():
                     self.close()
+        if self._submits:
+            # Everything submitted in one read is committed together (one store write).
+            batch, self._submits = self._submits, []
+            self._spawn(self._submit(batch))
         self._queue(session.data_to_send())
         self._arm_timer()
 
@@ -290,7 +297,7 @@ class _Client(asyncio.Protocol):
                 if self.in_progress >= self.server.settings.window and self.transport:
                     self.paused = True
                     self.transport.pause_reading()
-                self._spawn(self._submit(pdu))
+                self._submits.append(pdu)
             case QuerySm():
                 self._spawn(self._query(pdu))
             case CancelSm():
@@ -323,16 +330,17 @@ class _Client(asyncio.Protocol):
         )
         self.server.bound(self)
 
-    async def _submit(self, pdu: SubmitSm | DataSm | SubmitMulti) -> None:
+    async def _submit(self, pdus: list[SubmitSm | DataSm | SubmitMulti]) -> None:
         try:
-            response = await self.server.submit(self, pdu)
+            responses = await self.server.submit(self, pdus)
         finally:
-            self.in_progress -= 1
+            self.in_progress -= len(pdus)
             if self.paused and self.in_progress < self.server.settings.window // 2:
                 self.paused = False
                 if self.transport is not None and not self.transport.is_closing():
                     self.transport.resume_reading()
-        self.respond(pdu, response)
+        for pdu, response in zip(pdus, responses, strict=True):
+            self.respond(pdu, response)
 
     async def _query(self, pdu: QuerySm) -> None:
         account = self.account
@@ -553,29 +561,50 @@ class SmppServer:
 
     # --- submit -----------------------------------------------------------------------------
 
-    async def submit(self, client: _Client, pdu: SubmitSm | DataSm | SubmitMulti) -> Pdu:
+    async def submit(
+        self, client: _Client, pdus: list[SubmitSm | DataSm | SubmitMulti]
+    ) -> list[Pdu]:
+        """Answers to ``pdus``, all accepted messages committed in one store write."""
         account = client.account
         assert account is not None
-        refused: list[UnsuccessSme] = []
-        to: tuple[str, ...] | None = None
-        if isinstance(pdu, SubmitMulti):
-            ok, bad = tr.destinations(pdu)
-            refused = [_unsuccess(item, status) for item, status in bad]
-            to = tuple(ok)
+        now = self.clock.now()
+        answers: list[Pdu | None] = [None] * len(pdus)
+        refused: list[list[UnsuccessSme]] = [[] for _ in pdus]
+        reqs: list[SubmitRequest] = []
+        index: list[int] = []
+        for i, pdu in enumerate(pdus):
+            to: tuple[str, ...] | None = None
+            try:
+                if isinstance(pdu, SubmitMulti):
+                    ok, bad = tr.destinations(pdu)
+                    refused[i] = [_unsuccess(item, status) for item, status in bad]
+                    to = tuple(ok)
+                    if not to:
+                        raise tr.SmppRefusal(S.ESME_RINVDLNAME, "no destination to take")
+                reqs.append(tr.submit_request(pdu, account.id, iso=client.iso, now=now, to=to))
+                index.append(i)
+            except tr.SmppRefusal as exc:
+                self.log.info("%s: %s refused: %s", client.name, type(pdu).__name__, exc.detail)
+                answers[i] = _submit_resp(pdu, exc.status, "", refused[i])
         try:
-            if to == ():
-                raise tr.SmppRefusal(S.ESME_RINVDLNAME, "no destination this gateway can take")
-            req = tr.submit_request(pdu, account.id, iso=client.iso, now=self.clock.now(), to=to)
-            result = await self.services.submit.submit(req, account, _render)
-        except tr.SmppRefusal as exc:
-            self.log.info("%s: %s refused: %s", client.name, type(pdu).__name__, exc.detail)
-            return _submit_resp(pdu, exc.status, "", refused)
-        except Rejected as exc:
-            self.log.info("%s: %s refused: %s", client.name, type(pdu).__name__, exc)
-            return _submit_resp(pdu, SMPP_STATUS[exc.reason], "", refused)
+            results = await self.services.submit.submit_many(reqs, account, _render)
         except Exception:
-            self.log.exception("%s: %s failed", client.name, type(pdu).__name__)
-            return _submit_resp(pdu, S.ESME_RSYSERR, "", refused)
+            self.log.exception("%s: %d submits failed", client.name, len(reqs))
+            results = [Rejected(RejectReason.UNAVAILABLE, "store write failed")] * len(reqs)
+        for i, result in zip(index, results, strict=True):
+            answers[i] = self._answer(client, pdus[i], result, refused[i])
+        return [a for a in answers if a is not None]
+
+    def _answer(
+        self,
+        client: _Client,
+        pdu: SubmitSm | DataSm | SubmitMulti,
+        result: SubmitResult | Rejected,
+        refused: list[UnsuccessSme],
+    ) -> Pdu:
+        if isinstance(result, Rejected):
+            self.log.info("%s: %s refused: %s", client.name, type(pdu).__name__, result)
+            return _submit_resp(pdu, SMPP_STATUS[result.reason], "", refused)
         message_id = ""
         status = 0
         for plan in result.plans:
