@@ -130,8 +130,9 @@ class SubmitService:
         self, req: SubmitRequest, account: Account, render: Render, now: float
     ) -> tuple[list[RecipientPlan], IdempotentAnswer, list[NewMessage], int]:
         """Plan, guard, price and render one request: (plans, answer, messages, cost)."""
-        test = await self._test_mode(req, account)
-        plans, cost = await self.estimate(req, account, now)
+        modes = await self._modes(account.id) if self._modes is not None else None
+        test = _test_mode(req, modes)
+        plans, cost = await self.estimate(req, account, now, modes=modes)
         if self._guards is not None:
             plans = self._guards.apply(account.id, plans, now)
             cost = sum(p.message.price_micros * p.message.parts for p in plans if p.message)
@@ -201,10 +202,16 @@ class SubmitService:
             return exc
 
     async def estimate(
-        self, req: SubmitRequest, account: Account, now: float
+        self,
+        req: SubmitRequest,
+        account: Account,
+        now: float,
+        *,
+        modes: AccountModes | None = None,
     ) -> tuple[list[RecipientPlan], int]:
         """Plan and price without committing: (plans, total cost in micro-units).
 
+        ``modes``: the account's, when the caller has read them already.
         Raises: Rejected for the request as a whole.
         """
         plans = plan_submission(
@@ -217,22 +224,24 @@ class SubmitService:
         )
         if self._senders is not None:
             plans = apply_senders(plans, req.sender, await self._senders(account.id))
-        if self._modes is not None and (await self._modes(account.id)).has_optouts:
+        if modes is None and self._modes is not None:
+            modes = await self._modes(account.id)
+        if modes is not None and modes.has_optouts:
             numbers = [p.message.to for p in plans if p.message is not None]
             plans = apply_optouts(plans, await self._store.opted_out(account.id, numbers))
         if self._prices is None:
             return plans, 0
         return price_plans(plans, await self._prices(account.id))
 
-    async def _test_mode(self, req: SubmitRequest, account: Account) -> bool:
-        """Whether this request runs in test mode. Raises: Rejected(NOT_SUPPORTED)."""
-        modes = await self._modes(account.id) if self._modes is not None else None
-        if modes is None or not modes.test_supported:
-            if req.test:
-                raise Rejected(
-                    RejectReason.NOT_SUPPORTED,
-                    "test mode is not supported by this gateway's store",
-                    field="test",
-                )
-            return False
-        return req.test or modes.test_mode
+
+def _test_mode(req: SubmitRequest, modes: AccountModes | None) -> bool:
+    """Whether this request runs in test mode. Raises: Rejected(NOT_SUPPORTED)."""
+    if modes is None or not modes.test_supported:
+        if req.test:
+            raise Rejected(
+                RejectReason.NOT_SUPPORTED,
+                "test mode is not supported by this gateway's store",
+                field="test",
+            )
+        return False
+    return req.test or modes.test_mode
