@@ -61,16 +61,34 @@ def cpu_s(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / TICKS
 
 
-def postgres_cpu_s() -> float:
-    total = 0.0
-    for entry in Path("/proc").iterdir():
-        if entry.name.isdigit():
-            try:
-                if (entry / "comm").read_text().strip() == "postgres":
-                    total += cpu_s(int(entry.name))
-            except OSError:
-                pass
-    return total
+def postgres_pids(dsn: str) -> list[int]:
+    """The server processes working for this run: the nodes' sessions (named after the
+    nodes) and PostgreSQL's own background processes (WAL writer, checkpointer...).
+    Sessions of anything else on the same server are left out."""
+    import asyncpg
+
+    async def pids() -> list[int]:
+        conn = await asyncpg.connect(dsn)
+        try:
+            rows = await conn.fetch(
+                "SELECT pid FROM pg_stat_activity WHERE backend_type <> 'client backend'"
+                " OR application_name LIKE 'heliograph bench-%'"
+            )
+            return [r[0] for r in rows]
+        finally:
+            await conn.close()
+
+    return asyncio.run(pids())
+
+
+def postgres_cpu_s(pids: list[int]) -> dict[int, float]:
+    found = {}
+    for pid in pids:
+        try:
+            found[pid] = cpu_s(pid)
+        except OSError:
+            pass  # ended meanwhile
+    return found
 
 
 def start_node(url: str, index: int, receipt_delay_s: float, batch_size: int) -> Node:
@@ -142,7 +160,8 @@ def run(dsn: str, count: int, args: argparse.Namespace) -> Result:
             start_node(url, i, args.receipt_delay, args.dispatch_batch) for i in range(2, count + 1)
         ]
         cpu0 = [cpu_s(n.proc.pid) for n in nodes]
-        pg0, me0 = postgres_cpu_s(), time.process_time()
+        pg0 = postgres_cpu_s(postgres_pids(dsn))
+        me0 = time.process_time()
         started = time.perf_counter()
         submit_s = asyncio.run(load(nodes, key, args.total, args.batch, args.concurrency))
         while delivered(nodes) < args.total:
@@ -157,7 +176,10 @@ def run(dsn: str, count: int, args: argparse.Namespace) -> Result:
             node_cpu_per_1k=[
                 (cpu_s(n.proc.pid) - c) * per_k for n, c in zip(nodes, cpu0, strict=True)
             ],
-            postgres_cpu_per_1k=(postgres_cpu_s() - pg0) * per_k,
+            postgres_cpu_per_1k=sum(
+                cpu - pg0.get(pid, 0.0) for pid, cpu in postgres_cpu_s(postgres_pids(dsn)).items()
+            )
+            * per_k,
             loadgen_cpu_per_1k=(time.process_time() - me0) * per_k,
             rss_mb=[rss_mb(n.proc.pid) for n in nodes],
         )
