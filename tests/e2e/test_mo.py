@@ -27,8 +27,11 @@ from heliograph.config import (
     load,
 )
 from heliograph.domain.accounts import verify_callback_signature
+from heliograph.domain.ids import ConnectorId, MessageId
 from heliograph.domain.inbound import mo_route_spec
-from heliograph.wire.smpp.pdus import BindReceiver
+from heliograph.domain.messages import MoMessage
+from heliograph.wire.smpp.constants import CommandStatus
+from heliograph.wire.smpp.pdus import BindReceiver, SubmitSm
 from tests.support.callback_sink import CallbackSink
 from tests.support.esme import Esme
 
@@ -163,6 +166,30 @@ async def test_mo_by_smpp_reaches_the_receiver_bind(tmp_path: Path) -> None:
             pdu = await esme.next_deliver_sm(within_s=10)
             assert pdu.short_message == b"Pizza x2"
             assert pdu.source_addr == SUB.lstrip("+") and pdu.destination_addr == "447700900000"
+        finally:
+            esme.close()
+
+
+async def test_stop_refuses_mt_on_smpp_with_its_own_status(tmp_path: Path) -> None:
+    async for gw in running(config(tmp_path)):
+        new = await gw.create_account("shop")
+        await gw.store.add_mo_route(mo_route_spec(SHORT), new.account.id, time.time())
+        stop = MoMessage(
+            id=MessageId("01STOP"), connector=ConnectorId("loopback"), sender=SUB, to=SHORT,
+            text="STOP", received_at=time.time(),
+        )  # fmt: skip
+        gw.inbound.accept(stop)
+        await gw.inbound.flush()
+        assert gw.smpp is not None and gw.smpp.port is not None
+        esme = await Esme.connect(gw.smpp.port)
+        try:
+            assert (await esme.bind(new.smpp_system_id, new.smpp_password)).command_status == 0
+            pdu = SubmitSm(
+                source_addr="Shop", source_addr_ton=5, dest_addr_ton=1, dest_addr_npi=1,
+                destination_addr=SUB.lstrip("+"), short_message=b"offer",
+            )  # fmt: skip
+            resp = await esme.request(pdu)
+            assert resp.command_status == CommandStatus.ESME_RX_R_APPN
         finally:
             esme.close()
 

@@ -207,7 +207,7 @@ class FlakyStore:
     def __getattr__(self, name: str) -> Any:
         return getattr(self._store, name)
 
-    async def insert_mo(self, plans: Any, now: float) -> int:
+    async def insert_mo(self, plans: Any, now: float) -> list[MessageId]:
         if self.failures:
             raise self.failures.pop(0)
         return await self._store.insert_mo(plans, now)
@@ -292,6 +292,15 @@ async def test_help_is_answered_with_the_configured_text(
     assert reply.to == SUB and reply.sender == SHORT
     assert reply.text == "Shop: reply STOP to opt out"
     assert (await h.store.list_mo(acct.id, before=None, limit=1))[0].action is KeywordAction.HELP
+
+
+async def test_a_replayed_help_is_answered_and_counted_once(h: Harness) -> None:
+    acct = await shop(h)
+    asked = await h.mo("HELP")
+    h.inbound.accept(asked)
+    assert await h.inbound.flush() == 0
+    assert len(await h.store.list_messages(acct.id, MessageFilter(), before=None, limit=10)) == 1
+    assert h.counted("routed") == 1
 
 
 async def test_help_reply_that_is_refused_is_logged(

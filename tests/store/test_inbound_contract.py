@@ -160,7 +160,7 @@ async def test_a_number_and_keyword_route_only_once(inbound_store: Store) -> Non
 async def test_mo_and_its_delivery_are_stored_together(inbound_store: Store) -> None:
     s = inbound_store
     event = {"event": "message.received", "id": "MO1", "text": "hello"}
-    assert await s.insert_mo([plan("MO1", event=event), plan("MO2", None)], T0) == 2
+    assert await s.insert_mo([plan("MO1", event=event), plan("MO2", None)], T0) == ["MO1", "MO2"]
     assert await s.list_mo(ACC, before=None, limit=10) == [record("MO1")]
     assert await s.list_mo(None, before=None, limit=10) == [record("MO2", None)]
     assert await s.list_mo(OTHER, before=None, limit=10) == []
@@ -174,8 +174,8 @@ async def test_mo_and_its_delivery_are_stored_together(inbound_store: Store) -> 
 
 async def test_the_same_mo_again_is_not_stored_or_delivered_twice(inbound_store: Store) -> None:
     s = inbound_store
-    assert await s.insert_mo([plan("MO1")], T0) == 1
-    assert await s.insert_mo([plan("MO1"), plan("MO2")], T0 + 1) == 1
+    assert await s.insert_mo([plan("MO1")], T0) == ["MO1"]
+    assert await s.insert_mo([plan("MO1"), plan("MO2")], T0 + 1) == ["MO2"]
     assert [r.id for r in await s.list_mo(ACC, before=None, limit=10)] == ["MO2", "MO1"]
     assert len(await s.claim_callbacks(T0 + 1, 10, 60.0)) == 2
 

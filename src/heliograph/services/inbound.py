@@ -135,6 +135,7 @@ class InboundService:
         self._connectors = connectors or {}
         self._waiting: list[MoMessage] = []
         self._ready = asyncio.Event()
+        self._flushing = asyncio.Lock()  # run() and shutdown's flush() never overlap
         self.received = Counter(
             "heliograph_mo_received",
             "MO messages by result: routed, unrouted, or dropped (the store refused them)",
@@ -176,44 +177,46 @@ class InboundService:
                 delay = min(delay * 2, 5.0)
 
     async def flush(self) -> int:
-        """Route and store everything waiting; returns how many MO were new.
+        """Route and store everything waiting; returns how many MO were new (not replays).
 
         Raises: Unavailable (the batch stays waiting).
         """
-        self._ready.clear()
-        new = 0
-        try:
-            while self._waiting:
-                batch = self._waiting[: self._settings.max_batch]
-                new += await self._write(batch)
-                del self._waiting[: len(batch)]
-        finally:
-            if self._waiting:
-                self._ready.set()
-        return new
+        async with self._flushing:
+            self._ready.clear()
+            new = 0
+            try:
+                while self._waiting:
+                    batch = self._waiting[: self._settings.max_batch]
+                    new += await self._write(batch)
+                    del self._waiting[: len(batch)]
+            finally:
+                if self._waiting:
+                    self._ready.set()
+            return new
 
     async def _write(self, batch: list[MoMessage]) -> int:
         now = self._clock.now()
         plans = await self._plan(batch, now)
         try:
-            new = await self._store.insert_mo(plans, now)
+            ids = set(await self._store.insert_mo(plans, now))
         except Unavailable:
             raise
         except StoreError as exc:
             log.error("%d MO dropped: %s", len(batch), exc)
             self.received.labels("dropped").inc(len(batch))
             return 0
-        routed = sum(1 for p in plans if p.record.account_id is not None)
+        new = [p for p in plans if p.record.id in ids]  # a replayed MO was handled before
+        routed = sum(1 for p in new if p.record.account_id is not None)
         self.received.labels("routed").inc(routed)
-        self.received.labels("unrouted").inc(len(plans) - routed)
-        for plan in plans:
+        self.received.labels("unrouted").inc(len(new) - routed)
+        for plan in new:
             self._log(plan)
-        if self._on_queued is not None and any(p.delivery for p in plans):
+        if self._on_queued is not None and any(p.delivery for p in new):
             self._on_queued()
-        for plan in plans:
+        for plan in new:
             if plan.record.action is KeywordAction.HELP:
                 await self._answer_help(plan)
-        return new
+        return len(new)
 
     async def _plan(self, batch: list[MoMessage], now: float) -> list[MoPlan]:
         routes = await self._store.mo_routes()
@@ -268,7 +271,7 @@ class InboundService:
         )
         try:
             result = await self._submit.submit(req, account, _no_answer)
-        except Rejected as exc:
+        except (Rejected, StoreError) as exc:
             log.warning("HELP from %s (MO %s) not answered: %s", r.sender, r.id, exc)
             return
         for p in result.plans:

@@ -319,11 +319,11 @@ class Store(Protocol):
 
     async def mo_routes(self) -> list[MoRoute]: ...
     async def remove_mo_route(self, route_id: int) -> bool: ...
-    async def insert_mo(self, plans: Sequence[MoPlan], now: float) -> int:
+    async def insert_mo(self, plans: Sequence[MoPlan], now: float) -> list[MessageId]:
         """Store MOs with their outbox events and consent changes, in one transaction.
 
-        An MO whose id is already stored is skipped whole (a replay). Returns how
-        many were new.
+        An MO whose id is already stored is skipped whole (a replay). Returns the
+        ids of the new ones.
         """
 
     async def list_mo(

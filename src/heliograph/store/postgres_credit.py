@@ -65,7 +65,7 @@ class PostgresCredit:
     async def remove_mo_route(self, route_id: int) -> bool:
         raise StoreError(INBOUND_NOT_SUPPORTED)
 
-    async def insert_mo(self, plans: Sequence[MoPlan], now: float) -> int:
+    async def insert_mo(self, plans: Sequence[MoPlan], now: float) -> list[MessageId]:
         raise StoreError(INBOUND_NOT_SUPPORTED)
 
     async def list_mo(

@@ -81,7 +81,7 @@ class SqliteInbound:
 
     # MO messages ------------------------------------------------------------
 
-    async def insert_mo(self, plans: Sequence[MoPlan], now: float) -> int:
+    async def insert_mo(self, plans: Sequence[MoPlan], now: float) -> list[MessageId]:
         return await self._write(lambda conn: _insert_mo(conn, plans, now))
 
     async def list_mo(
@@ -228,8 +228,8 @@ def _mo(row: Sequence[Any]) -> MoRecord:
     )
 
 
-def _insert_mo(conn: sqlite3.Connection, plans: Sequence[MoPlan], now: float) -> int:
-    new = 0
+def _insert_mo(conn: sqlite3.Connection, plans: Sequence[MoPlan], now: float) -> list[MessageId]:
+    new: list[MessageId] = []
     for plan in plans:
         r = plan.record
         cur = conn.execute(
@@ -251,7 +251,7 @@ def _insert_mo(conn: sqlite3.Connection, plans: Sequence[MoPlan], now: float) ->
         )
         if cur.rowcount == 0:
             continue  # the same MO again: it was delivered the first time
-        new += 1
+        new.append(r.id)
         if plan.delivery is not None and r.account_id is not None:
             conn.execute(
                 "INSERT INTO callbacks (account_id, message_id, url, format, body,"
