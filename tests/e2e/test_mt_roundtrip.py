@@ -73,11 +73,11 @@ async def test_submit_reaches_delivered_with_signed_callbacks(
             async with http.post(url + "/v1/messages", json=body, headers=headers) as resp:
                 assert resp.status == 202
                 mid = (await resp.json())["messages"][0]["id"]
-            received = await sink.wait_for(
-                lambda got: any(r.event["status"] == "delivered" for r in got)
-            )
-            statuses = [r.event["status"] for r in received]
-            assert statuses == ["sending", "sent", "delivered"]
+            # events are posted concurrently: they may arrive in any order
+            received = await sink.wait_for(lambda got: len(got) >= 3)
+            by_time = sorted(received, key=lambda r: (r.event["at"], r.event["previous_status"]))
+            assert [r.event["status"] for r in by_time] == ["sending", "sent", "delivered"]
+            assert [r.event["previous_status"] for r in by_time] == ["queued", "sending", "sent"]
             for r in received:
                 assert r.event["id"] == mid and r.event["reference"] == "order-7"
                 assert verify_callback_signature(
@@ -104,10 +104,11 @@ async def test_failed_callbacks_are_retried(tmp_path: Path, sink: CallbackSink) 
                 url + "/v1/messages", json=body, headers={"Authorization": f"Bearer {new.api_key}"}
             ) as resp:
                 assert resp.status == 202
+        # the first POST failed: that event comes again, so all three arrive in the end
         received = await sink.wait_for(
-            lambda got: any(r.event["status"] == "delivered" for r in got)
+            lambda got: {r.event["status"] for r in got} == {"sending", "sent", "delivered"}
         )
-        assert {r.event["status"] for r in received} == {"sending", "sent", "delivered"}
+        assert len(received) == 3
         assert any(r.headers["X-Heliograph-Attempt"] == "2" for r in received)
 
 
