@@ -19,6 +19,7 @@ import asyncio
 import json
 import logging
 import os
+from collections import Counter
 from collections.abc import Awaitable, Callable, Sequence
 from functools import partial
 from pathlib import Path
@@ -38,8 +39,11 @@ from heliograph.domain.retry import Backoff
 from heliograph.domain.routing import Route
 from heliograph.domain.submission import SubmitLimits
 from heliograph.servers.http import cluster as cluster_routes
+from heliograph.servers.http import connectors as connectors_routes
 from heliograph.servers.http import dialects
 from heliograph.servers.http.app import build_app, dialect_paths, restrict
+from heliograph.servers.http.connectors import ClientBind, ConnectorReport
+from heliograph.servers.http.connectors import Report as ConnectorsReport
 from heliograph.servers.http.context import HttpServices
 from heliograph.servers.http.optouts import InboundHttp
 from heliograph.servers.smpp import SmppServer, SmppServerSettings, SmppServices
@@ -334,6 +338,25 @@ class Gateway:
         self._runner: web.AppRunner | None = None
         self._listener_runners: list[web.AppRunner] = []
 
+    def connectors_report(self) -> ConnectorsReport:
+        """Every connector and SMPP client bind, for GET /v1/connectors and /metrics."""
+        connectors = [
+            ConnectorReport(
+                id=str(cid),
+                type="smpp" if isinstance(c, SmppConnector) else type(c).__name__.lower(),
+                ready=c.is_ready(),
+                window_in_use=c.window_in_use,
+                binds=c.bind_states() if isinstance(c, SmppConnector) else [],
+            )
+            for cid, c in self.connectors.items()
+        ]
+        clients = [] if self.smpp is None else self.smpp.client_binds()
+        return ConnectorsReport(
+            connectors=connectors,
+            smpp_server=self.smpp is not None,
+            client_binds=[ClientBind(account=name, bind=b) for name, b in clients],
+        )
+
     async def release_held(self, account_id: AccountId) -> None:
         """An SMPP client bound a receiver: its held receipts and MO are due now."""
         if await self.store.release_callbacks(account_id, "smpp", self.clock.now()):
@@ -349,6 +372,14 @@ class Gateway:
             self.metrics.queue_depth.labels(state).set(getattr(depth, state))
         for cid, connector in self.connectors.items():
             self.metrics.window_in_use.labels(cid).set(connector.window_in_use)
+        report = self.connectors_report()
+        binds: Counter[tuple[str, str]] = Counter()
+        for c in report.connectors:
+            binds.update((f"connector:{c.id}", b.state) for b in c.binds)
+        binds.update(("smpp-server", cb.bind.state) for cb in report.client_binds)
+        self.metrics.binds.clear()
+        for (owner, state), count in binds.items():
+            self.metrics.binds.labels(owner, state).set(count)
 
     async def open(self) -> None:
         await self.store.open()
@@ -413,6 +444,7 @@ class Gateway:
             max_body_bytes=self.cfg.http.max_body_bytes,
             inbound=self.inbound_http(),
         )
+        connectors_routes.add_routes(app, self.connectors_report)
         cluster_routes.add_routes(app, self.cluster.snapshot)
         return app
 

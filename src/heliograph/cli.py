@@ -507,5 +507,88 @@ def status(message_id: str, url: UrlOpt = "http://127.0.0.1:8080", api_key: KeyO
         raise typer.Exit(1)
 
 
+pdu_app = typer.Typer(help="SMPP PDU tools.", no_args_is_help=True)
+app.add_typer(pdu_app, name="pdu")
+
+
+@pdu_app.command("decode")
+def pdu_decode(
+    hex_: Annotated[
+        str, typer.Argument(metavar="HEX", help="A whole PDU in hex (spaces and colons allowed)")
+    ],
+) -> None:
+    """Print an SMPP PDU field by field, with what each value means."""
+    from heliograph.servers.smpp.describe import describe_pdu, parse_hex
+    from heliograph.wire.errors import DecodeError
+    from heliograph.wire.smpp.constants import CommandStatus
+
+    try:
+        title, rows = describe_pdu(parse_hex(hex_))
+    except ValueError as exc:
+        err.print(f"[red]not hex[/red] {exc}")
+        raise typer.Exit(2) from None
+    except DecodeError as exc:
+        try:
+            status = CommandStatus(exc.status).name
+        except ValueError:
+            status = f"0x{exc.status:08x}"
+        err.print(f"[red]not a valid PDU[/red] ({status}): {exc}")
+        raise typer.Exit(1) from None
+    table = Table(title=title, show_header=True)
+    for column in ("field", "value", "meaning"):
+        table.add_column(column, overflow="fold")
+    for row in rows:
+        table.add_row(row.field, row.value, row.meaning)
+    console.print(table)
+
+
+@app.command()
+def connectors(url: UrlOpt = "http://127.0.0.1:8080", api_key: KeyOpt = "") -> None:
+    """Show the binds and windows of every connector and SMPP client of a running gateway."""
+    _need_key(api_key)
+    code, answer = _call(url, api_key, "GET", "/v1/connectors")
+    if code != 200:
+        print(json.dumps(answer, indent=2))
+        raise typer.Exit(1)
+    table = Table(title="connectors")
+    for column in ("connector", "ready", "bind", "mode", "state", "peer", "window", "sent"):
+        table.add_column(column, overflow="fold")
+    table.add_column("last error", overflow="fold")
+    for c in answer["connectors"]:
+        binds = c["binds"] or [None]
+        for b in binds:
+            table.add_row(
+                c["id"],
+                "yes" if c["ready"] else "no",
+                *(
+                    (b["name"], b["mode"], b["state"], b["peer"])
+                    if b
+                    else (f"({c['type']})", "", "", "")
+                ),
+                f"{b['window_in_use']}/{b['window']}" if b else str(c["window_in_use"]),
+                str(b["requests_sent"]) if b else "",
+                (b["last_error"] or "") if b else "",
+            )
+    console.print(table)
+    if not answer["smpp_server"]:
+        console.print("SMPP server: not enabled")
+        return
+    clients = Table(title="SMPP client binds")
+    for column in ("account", "system_id", "mode", "state", "peer", "window", "received", "sent"):
+        clients.add_column(column, overflow="fold")
+    for b in answer["client_binds"]:
+        clients.add_row(
+            b["account"],
+            b["name"],
+            b["mode"],
+            b["state"],
+            b["peer"],
+            f"{b['window_in_use']}/{b['window']}",
+            str(b["requests_received"]),
+            str(b["requests_sent"]),
+        )
+    console.print(clients)
+
+
 def main() -> None:
     app()

@@ -49,6 +49,12 @@ class Metrics:
             ["connector"],
             registry=r,
         )
+        self.binds = Gauge(
+            "heliograph_binds",
+            "Protocol binds by owner (connector:<id> or smpp-server) and state",
+            ["owner", "state"],
+            registry=r,
+        )
         self.accept_latency = Histogram(
             "heliograph_accept_latency_seconds",
             "Submit request to commit, per request",

@@ -664,21 +664,31 @@ class SmppServer:
     # --- operators -------------------------------------------------------------------------
 
     def bind_states(self) -> list[BindState]:
+        return [state for _, state in self.client_binds()]
+
+    def client_binds(self) -> list[tuple[str, BindState]]:
+        """(account name, bind) for every client connection."""
         out = []
         for client in sorted(self.clients, key=lambda c: c.name):
             session = client.session
-            state = session.state.name.lower() if client.account is not None else "binding"
+            state = session.state.name.lower()
+            account = client.account.name if client.account is not None else "-"
             out.append(
-                BindState(
-                    name=client.system_id or "-",
-                    mode=client.mode,
-                    state=state,
-                    peer=client.peer,
-                    window=session.window,
-                    window_in_use=session.window - session.window_available + client.in_progress,
-                    since=client.since,
-                    requests_sent=client.sent,
-                    requests_received=client.received,
+                (
+                    account,
+                    BindState(
+                        name=client.system_id or "-",
+                        mode=client.mode,
+                        state=state,
+                        peer=client.peer,
+                        window=session.window,
+                        window_in_use=session.window
+                        - session.window_available
+                        + client.in_progress,
+                        since=client.since,
+                        requests_sent=client.sent,
+                        requests_received=client.received,
+                    ),
                 )
             )
         return out
