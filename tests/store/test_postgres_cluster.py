@@ -13,7 +13,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 import pytest
 
 from heliograph.domain.messages import MessageState
-from heliograph.store.base import PartResult
+from heliograph.store.base import PartResult, Unavailable
 from heliograph.store.postgres import NodeIdentity, PostgresStore
 from tests.conftest import drop_postgres_schema, postgres_dsn
 from tests.store.test_contract import SMSC, T0, insert, message, sent, view
@@ -250,3 +250,14 @@ async def test_cluster_view_nodes_leases_and_queue_per_node(nodes: OpenNode) -> 
     }
     assert [(x.resource, x.node) for x in v.leases] == [("bind:smsc-1", b.node_id)]
     assert (v.depth.queued, v.depth.sending) == (1, 2)
+
+
+async def test_close_when_the_database_is_gone_still_closes(nodes: OpenNode) -> None:
+    a = await nodes("a")
+
+    async def down(job: object) -> None:
+        raise Unavailable("connection lost")
+
+    a.db.write = down  # type: ignore[method-assign,assignment]
+    await a.close(now=T0 + 1)  # logs, leaves the lease to run out
+    assert a.db._pool is None

@@ -23,6 +23,7 @@ Heliograph's own ride in the query string and are not passed to the server:
 from __future__ import annotations
 
 import asyncio
+import logging
 import socket
 import time
 from collections.abc import Sequence
@@ -51,6 +52,8 @@ from heliograph.store.base import (
 from heliograph.store.postgres_cluster import ClusterView, Lease, NodeIdentity, TakeOver
 from heliograph.store.postgres_credit import NOT_SUPPORTED, PostgresCredit
 from heliograph.store.postgres_engine import Conn, Database, Record, split_url
+
+log = logging.getLogger("heliograph.store.postgres")
 
 IDEMPOTENCY_TTL_S = 86400.0
 DEFAULT_LEASE_S = 10.0
@@ -116,10 +119,13 @@ class PostgresStore(PostgresCredit):
                 self._registered = True
 
     async def close(self, now: float | None = None) -> None:
+        """Leave the cluster (survivors take the rest over at once) and disconnect."""
         now = time.time() if now is None else now
         try:
             if self._registered:
                 await self.db.write(lambda conn: cl.stop(conn, self.node.id, now))
+        except StoreError as exc:
+            log.warning("could not leave the cluster (%s); the node's lease will run out", exc)
         finally:
             self._registered = False
             await self.db.close()
