@@ -64,11 +64,11 @@ async def test_other_accounts_message_is_404(api: Api) -> None:
 @pytest.mark.parametrize(
     ("body", "field", "code"),
     [
-        ({"to": "+447700900001"}, None, "invalid_request"),
+        ({"to": "+447700900001"}, "text", "invalid_request"),
         ({"to": "+447700900001", "text": 5}, "text", "invalid_request"),
         ({"to": [], "text": "x"}, "to", "invalid_request"),
         ({"to": "+447700900001", "text": "x", "priority": 9}, "priority", "invalid_request"),
-        ({"to": "+447700900001", "text": "x", "extra": 1}, None, "invalid_request"),
+        ({"to": "+447700900001", "text": "x", "extra": 1}, "extra", "invalid_request"),
         (
             {"to": "+447700900001", "text": "x", "from": "much-too-long-sender"},
             "from",

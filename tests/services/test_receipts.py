@@ -280,3 +280,48 @@ async def test_receipt_service_loopback_failure_state(
     acct, mid = await _loopback_round_trip(memory_store, clock, settings)
     v = await get(memory_store, acct, mid)
     assert (v.state, v.error) == (S.UNDELIVERABLE, "001")
+
+
+async def test_worker_and_shutdown_flush_never_apply_a_batch_twice(memory_store: Store) -> None:
+    counting = CountingStore(memory_store)
+    service = ReceiptService(counting, FakeClock(), Metrics())  # type: ignore[arg-type]
+    worker = asyncio.create_task(service.run())
+    service.accept([rc(f"u{i}") for i in range(10)])
+    await asyncio.gather(service.flush(), service.flush())
+    service.accept([rc("late")])
+    await service.flush()
+    worker.cancel()
+    with contextlib.suppress(asyncio.CancelledError):
+        await worker
+    assert sum(counting.receipt_batches) == 11
+    assert service.backlog == 0
+
+
+async def test_worker_resumes_waiting_receipts_after_a_failed_write(memory_store: Store) -> None:
+    class FailOnce(CountingStore):
+        failed = False
+
+        async def apply_receipts(self, receipts: Sequence[Receipt], now: float) -> Changes:
+            if not self.failed:
+                self.failed = True
+                raise Unavailable("disk busy")
+            return await super().apply_receipts(receipts, now)
+
+    store = FailOnce(memory_store)
+    service = ReceiptService(store, FakeClock(), Metrics())  # type: ignore[arg-type]
+    service.accept([rc("u1"), rc("u2")])
+    first = asyncio.create_task(service.run())
+    with contextlib.suppress(Unavailable):
+        await asyncio.wait_for(first, 5)
+    # a supervisor restarts the worker: it must pick up what is still waiting, unprompted
+    second = asyncio.create_task(service.run())
+
+    async def drained() -> None:
+        while service.backlog:
+            await asyncio.sleep(0.005)  # the store's writer is a thread: poll, bounded below
+
+    await asyncio.wait_for(drained(), 5)
+    second.cancel()
+    with contextlib.suppress(asyncio.CancelledError):
+        await second
+    assert service.backlog == 0 and store.receipt_batches == [2]

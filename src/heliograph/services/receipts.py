@@ -43,6 +43,7 @@ class ReceiptService:
         self._max_batch = max_batch
         self._waiting: list[Receipt] = []
         self._ready = asyncio.Event()
+        self._flushing = asyncio.Lock()
         self.applied = 0
 
     def accept(self, items: Sequence[Inbound]) -> None:
@@ -66,22 +67,25 @@ class ReceiptService:
 
     async def run(self) -> None:
         while True:
-            await self._ready.wait()
+            if not self._waiting:
+                self._ready.clear()
+                await self._ready.wait()
             await self.flush()
 
     async def flush(self) -> None:
-        self._ready.clear()
-        while self._waiting:
-            batch = self._waiting[: self._max_batch]
-            started = time.perf_counter()
-            # A failed write leaves the batch waiting for the next flush.
-            changes = await self._store.apply_receipts(batch, self._clock.now())
-            del self._waiting[: len(batch)]
-            self._metrics.delivery_latency.observe(time.perf_counter() - started)
-            self._metrics.record(changes)
-            self.applied += len(batch)
-            if self._on_changes is not None:
-                self._on_changes(changes)
+        """Apply everything waiting. One flush at a time (the worker's and shutdown's)."""
+        async with self._flushing:
+            while self._waiting:
+                batch = self._waiting[: self._max_batch]
+                started = time.perf_counter()
+                # A failed write leaves the batch waiting for the next flush.
+                changes = await self._store.apply_receipts(batch, self._clock.now())
+                del self._waiting[: len(batch)]
+                self._metrics.delivery_latency.observe(time.perf_counter() - started)
+                self._metrics.record(changes)
+                self.applied += len(batch)
+                if self._on_changes is not None:
+                    self._on_changes(changes)
 
     @property
     def backlog(self) -> int:

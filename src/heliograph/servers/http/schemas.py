@@ -7,6 +7,7 @@ the OpenAPI document from them. ``dict[str, Any]`` appears nowhere else.
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime
 from typing import Annotated, Any
 
@@ -167,12 +168,18 @@ def message_body(view: MessageView) -> MessageBody:
 
 
 def field_from_validation(message: str) -> str | None:
-    """msgspec says "... - at `$.to[3]`"; the field is the path after ``$.``."""
+    """The field a msgspec validation message names.
+
+    "Expected `str`, got `int` - at `$.to[3]`" → ``to[3]``; "Object missing required
+    field `text`" → ``text``; "Object contains unknown field `extra`" → ``extra``
+    (prefixed with the object's path when it is nested).
+    """
     marker = "at `$."
-    if marker not in message:
-        return None
-    path = message.rsplit(marker, 1)[1].rstrip("`")
-    return path.replace("from_", "from")
+    path = message.rsplit(marker, 1)[1].rstrip("`") if marker in message else None
+    named = re.search(r"(?:required|unknown) field `([^`]+)`", message)
+    if named is not None:
+        path = f"{path}.{named[1]}" if path else named[1]
+    return path.replace("from_", "from") if path else None
 
 
 def json_ready(value: Any) -> Any:
