@@ -76,3 +76,13 @@ def test_serve_with_invalid_config_exits_2_and_starts_nothing(tmp_path: Path) ->
     assert result.returncode == 2
     assert "http.port" in result.stderr
     assert not (tmp_path / "data").exists()
+
+
+def test_printed_store_url_hides_the_password() -> None:
+    from heliograph.config import redact_url
+
+    assert redact_url("postgresql://app:s3cr3t@db.example:5432/sms") == (
+        "postgresql://app:***@db.example:5432/sms"
+    )
+    assert redact_url("postgresql://app@db/sms") == "postgresql://app@db/sms"
+    assert redact_url("sqlite:///data/heliograph.sqlite3") == "sqlite:///data/heliograph.sqlite3"

@@ -29,7 +29,7 @@ from rich.table import Table
 
 from heliograph import __version__
 from heliograph.cli_inbound import register as register_inbound
-from heliograph.config import Config, ConfigError, as_dict, load
+from heliograph.config import Config, ConfigError, as_dict, load, redact_url
 
 T = TypeVar("T")
 
@@ -132,7 +132,7 @@ def migrate(config: ConfigOpt = None) -> None:
         await store.close()
 
     _run(main())
-    console.print(f"schema up to date: {cfg.store_url}")
+    console.print(f"schema up to date: {redact_url(cfg.store_url)}")
 
 
 def _with_gateway(cfg: Config, work: Callable[[Any], Awaitable[T]]) -> T:

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import dataclasses
 import os
+import re
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -505,7 +506,12 @@ def _listeners(items: Any) -> tuple[ListenerConfig, ...]:
     return tuple(_build(ListenerConfig, item, f"listeners[{i}].") for i, item in enumerate(items))
 
 
+def redact_url(url: str) -> str:
+    """The URL with the password of its user part replaced by ``***``, for printing."""
+    return re.sub(r"^([a-z][a-z0-9+.-]*://[^:/@]*):[^/]*@", r"\1:***@", url)
+
+
 def as_dict(cfg: Config) -> dict[str, Any]:
     out = dataclasses.asdict(cfg)
-    out["store"]["url"] = cfg.store_url
+    out["store"]["url"] = redact_url(cfg.store_url)
     return out

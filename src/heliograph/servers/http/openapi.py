@@ -13,6 +13,10 @@ import msgspec
 from aiohttp import web
 
 from heliograph import __version__
+from heliograph.servers.http.cluster import ClusterBody
+from heliograph.servers.http.connectors import ConnectorsBody
+from heliograph.servers.http.credit import BalanceBody, CostBody
+from heliograph.servers.http.optouts import OptOutBody, OptOutHistory, OptOutList, OptOutRequest
 from heliograph.servers.http.schemas import (
     ErrorBody,
     HealthBody,
@@ -21,6 +25,9 @@ from heliograph.servers.http.schemas import (
     SubmitAnswer,
     SubmitBody,
 )
+from heliograph.servers.http.senders import SendersBody
+from heliograph.servers.http.simulate import SimulatedMo, SimulateMoRequest
+from heliograph.servers.http.stats import StatsBody
 from heliograph.services.lookup import NumberInfo
 
 _REF = "#/components/schemas/{name}"
@@ -168,10 +175,105 @@ _PATHS: dict[str, Any] = {
 }
 
 
+def _op(
+    summary: str,
+    response: str,
+    *,
+    body: str | None = None,
+    params: tuple[dict[str, Any], ...] = (),
+    status: str = "200",
+) -> dict[str, Any]:
+    op: dict[str, Any] = {
+        "summary": summary,
+        "responses": {status: _json(response, summary), **_ERRORS},
+    }
+    if body is not None:
+        op["requestBody"] = {
+            "required": True,
+            "content": {"application/json": {"schema": _ref(body)}},
+        }
+    if params:
+        op["parameters"] = list(params)
+    return op
+
+
+_NUMBER = {"name": "number", "in": "path", "required": True, "schema": {"type": "string"}}
+_PATHS.update(
+    {
+        "/v1/messages/cost": {
+            "post": _op("Price a send without sending it", "CostBody", body="SubmitBody")
+        },
+        "/v1/balance": {"get": _op("The account's credit", "BalanceBody")},
+        "/v1/senders": {"get": _op("The sender ids this account may use", "SendersBody")},
+        "/v1/optouts": {
+            "get": _op(
+                "Numbers that opted out of this account's messages",
+                "OptOutList",
+                params=(
+                    _query("cursor", "next_cursor of the previous page"),
+                    _query("limit", "Page size"),
+                ),
+            ),
+            "post": _op("Opt a number out", "OptOutBody", body="OptOutRequest", status="201"),
+        },
+        "/v1/optouts/{number}": {
+            "get": _op("One opt-out with its consent history", "OptOutHistory", params=(_NUMBER,)),
+            "delete": _op("Opt a number back in", "OptOutBody", params=(_NUMBER,)),
+        },
+        "/v1/stats": {
+            "get": _op(
+                "Counts by status, day and connector, and cost",
+                "StatsBody",
+                params=(
+                    _query("from", "ISO 8601 time", "date-time"),
+                    _query("to", "ISO 8601 time", "date-time"),
+                ),
+            )
+        },
+        "/v1/messages.csv": {
+            "get": {
+                "summary": "History as CSV (the filters of GET /v1/messages)",
+                "responses": {"200": {"description": "CSV", "content": {"text/csv": {}}}},
+            }
+        },
+        "/v1/simulate/mo": {
+            "post": _op(
+                "Inject an incoming message through a loopback connector",
+                "SimulatedMo",
+                body="SimulateMoRequest",
+                status="202",
+            )
+        },
+        "/v1/connectors": {"get": _op("Connectors, their binds and windows", "ConnectorsBody")},
+        "/v1/cluster": {"get": _op("Nodes, leases and queue depth per node", "ClusterBody")},
+    }
+)
+
+
 @cache
 def document() -> dict[str, Any]:
     _, components = msgspec.json.schema_components(
-        [SubmitBody, SubmitAnswer, MessageBody, MessageList, ErrorBody, HealthBody, NumberInfo],
+        [
+            SubmitBody,
+            SubmitAnswer,
+            MessageBody,
+            MessageList,
+            ErrorBody,
+            HealthBody,
+            NumberInfo,
+            CostBody,
+            BalanceBody,
+            SendersBody,
+            OptOutRequest,
+            OptOutBody,
+            OptOutList,
+            OptOutHistory,
+            StatsBody,
+            SimulateMoRequest,
+            SimulatedMo,
+            ConnectorsBody,
+            ClusterBody,
+        ],
         ref_template=_REF,
     )
     return {
