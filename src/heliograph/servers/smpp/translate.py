@@ -64,6 +64,7 @@ CALLBACK_FORMAT = "smpp"
 """The callback outbox format of events for SMPP client binds."""
 
 _URL_PREFIX = "smpp:registered_delivery="
+_UDHI = int(EsmClass.UDHI)  # a plain int: IntFlag's & costs more than the rest of the check
 
 
 class SmppRefusal(Exception):
@@ -112,6 +113,8 @@ def format_smpp_time(epoch: float) -> str:
 
 def _user_data(pdu: SubmitSm | DataSm | SubmitMulti) -> bytes:
     body = pdu.short_message if not isinstance(pdu, DataSm) else b""
+    if not pdu.tlvs:
+        return body
     payload = tlv.find(pdu.tlvs, tlv.MessagePayload)
     if payload is not None:
         if body:
@@ -123,6 +126,8 @@ def _user_data(pdu: SubmitSm | DataSm | SubmitMulti) -> bytes:
 
 
 def _sar_udh(pdu: SubmitSm | DataSm | SubmitMulti) -> bytes | None:
+    if not pdu.tlvs:
+        return None
     ref = tlv.find(pdu.tlvs, tlv.SarMsgRefNum)
     total = tlv.find(pdu.tlvs, tlv.SarTotalSegments)
     seq = tlv.find(pdu.tlvs, tlv.SarSegmentSeqnum)
@@ -168,7 +173,7 @@ def _fits_one_part(udh: bytes, body: bytes, encoding: str) -> bool:
 def _text(pdu: SubmitSm | DataSm | SubmitMulti, iso: bool) -> tuple[str, str, bytes | None]:
     data = _user_data(pdu)
     udh: bytes | None = None
-    if pdu.esm_class & EsmClass.UDHI:
+    if pdu.esm_class & _UDHI:
         try:
             header, data = split_user_data(data)
         except DecodeError as exc:
