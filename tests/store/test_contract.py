@@ -1014,3 +1014,28 @@ async def test_insert_messages_failing_call_does_not_roll_back_others(store: Sto
     assert await store.get_message(ACC, orphan.id) is None
     got = await store.list_messages(ACC, MessageFilter(), before=None, limit=1000)
     assert {v.id for v in got} == {m.id for m in good} | {existing.id}
+
+
+async def test_content_fields_reach_the_claimed_part(store: Store) -> None:
+    if type(store).__name__ == "PostgresStore":
+        pytest.skip("binary content is not supported on the PostgreSQL store in this version")
+    from dataclasses import replace
+
+    m = replace(
+        message(),
+        encoding="binary",
+        payload=b"\x01\x06\x03\xae\x81\xea",
+        dest_port=2948,
+        src_port=9200,
+        message_class=0,
+        languages=frozenset({1, 13}),
+    )
+    await insert(store, m)
+    (part,) = await claim_all(store)
+    assert part.payload == m.payload
+    assert (part.dest_port, part.src_port, part.message_class) == (2948, 9200, 0)
+    assert part.languages == frozenset({1, 13})
+    plain = message()
+    await insert(store, plain)
+    (other,) = await claim_all(store)
+    assert other.payload is None and other.languages is None and other.message_class is None

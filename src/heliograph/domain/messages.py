@@ -141,6 +141,13 @@ class NewMessage:
     udh: bytes | None = None
     # Test mode: routed to the built-in "test" loopback connector, never upstream, never charged.
     test: bool = False
+    # Binary content (WAP Push, vCard, OTA...): these octets are split into the parts
+    # (wire.gsm.parts.split_binary) and ``text`` only describes them.
+    payload: bytes | None = None
+    dest_port: int | None = None  # TS 23.040 §9.2.3.24.4 application port addressing
+    src_port: int | None = None
+    message_class: int | None = None  # TS 23.038 §4; 0 is a flash message
+    languages: frozenset[int] | None = None  # national shift tables (TS 23.038 Annex A)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

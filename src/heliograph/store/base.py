@@ -75,6 +75,11 @@ class ClaimedPart:
     expires_at: float | None
     udh: bytes | None = None  # a client's own UDH: the text is this one part
     test: bool = False  # test mode: for the built-in "test" connector only
+    payload: bytes | None = None  # binary content, split with split_binary
+    dest_port: int | None = None
+    src_port: int | None = None
+    message_class: int | None = None
+    languages: frozenset[int] | None = None
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

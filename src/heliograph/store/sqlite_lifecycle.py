@@ -206,12 +206,21 @@ def _refund(conn: sqlite3.Connection, refunds: dict[str, int], reason: str, now:
             change_balance(conn, account_id, micros, reason, now)
 
 
+def format_languages(languages: frozenset[int] | None) -> str | None:
+    return ",".join(str(i) for i in sorted(languages)) if languages else None
+
+
+def parse_languages(text: str | None) -> frozenset[int] | None:
+    return frozenset(int(i) for i in text.split(",")) if text else None
+
+
 def insert_messages(conn: sqlite3.Connection, messages: Sequence[NewMessage]) -> None:
     conn.executemany(
         "INSERT INTO messages (id, account_id, recipient, sender, text, encoding, data_coding,"
         " parts, concat_ref, state, reference, callback_url, callback_format, priority,"
-        " created_at, updated_at, due_at, expires_at, udh, price_micros, test)"
-        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        " created_at, updated_at, due_at, expires_at, udh, price_micros, test, payload,"
+        " dest_port, src_port, message_class, languages)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         [
             (
                 m.id,
@@ -235,6 +244,11 @@ def insert_messages(conn: sqlite3.Connection, messages: Sequence[NewMessage]) ->
                 m.udh,
                 m.price_micros,
                 m.test,
+                m.payload,
+                m.dest_port,
+                m.src_port,
+                m.message_class,
+                format_languages(m.languages),
             )
             for m in messages
         ],
@@ -252,7 +266,8 @@ def insert_messages(conn: sqlite3.Connection, messages: Sequence[NewMessage]) ->
 
 _CLAIM = (
     "SELECT p.id, p.seq, p.attempts, p.expires_at, " + _MSG_COLUMNS + ", m.text,"
-    " m.encoding, m.data_coding, m.concat_ref, m.priority, m.udh, m.test"
+    " m.encoding, m.data_coding, m.concat_ref, m.priority, m.udh, m.test, m.payload,"
+    " m.dest_port, m.src_port, m.message_class, m.languages"
     " FROM parts p JOIN messages m ON m.id = p.message_id"
     " WHERE p.state = 'queued' AND p.due_at <= ?"
     " ORDER BY p.priority DESC, p.due_at LIMIT ?"
@@ -298,6 +313,11 @@ def claim_parts(
                     expires_at=expires_at,
                     udh=row[19],
                     test=bool(row[20]),
+                    payload=row[21],
+                    dest_port=row[22],
+                    src_port=row[23],
+                    message_class=row[24],
+                    languages=parse_languages(row[25]),
                 )
             )
         updates.append((new.value, attempts, now, part_id))
