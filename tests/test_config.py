@@ -86,3 +86,38 @@ def test_printed_store_url_hides_the_password() -> None:
     )
     assert redact_url("postgresql://app@db/sms") == "postgresql://app@db/sms"
     assert redact_url("sqlite:///data/heliograph.sqlite3") == "sqlite:///data/heliograph.sqlite3"
+
+
+def test_routes_section_builds_strategies_and_checks_connectors(tmp_path: Path) -> None:
+    from heliograph.app import mt_routes
+    from heliograph.domain.routing import Strategy
+
+    path = tmp_path / "h.toml"
+    path.write_text(
+        '[[connectors]]\nname = "a"\ncosts = { "44" = 0.04 }\n'
+        '[[connectors]]\nname = "b"\ncosts = { "447" = 0.03 }\n'
+        '[[routes]]\nname = "uk"\nconnectors = ["a", "b"]\nstrategy = "least_cost"\n'
+        'prefixes = ["44"]\naccounts = ["shop"]\nkinds = ["text"]\n'
+    )
+    cfg = load(str(path), env={})
+    (route,) = mt_routes(cfg)
+    assert route.strategy is Strategy.LEAST_COST and route.accounts == frozenset({"shop"})
+    assert route.costs["b"].price_micros("+447700900001") == 30_000
+    for text, key in [
+        ('[[routes]]\nname = "x"\nconnectors = ["nope"]\n', "routes[0].connectors"),
+        (
+            '[[routes]]\nname = "x"\nconnectors = ["loopback"]\nstrategy = "cheap"\n',
+            "routes[0].strategy",
+        ),
+        ('[[routes]]\nname = "x"\nconnectors = ["loopback"]\npattern = "("\n', "routes[0].pattern"),
+        (
+            '[[routes]]\nname = "x"\nconnectors = ["loopback"]\nprefixes = ["+44"]\n',
+            "routes[0].prefixes",
+        ),
+        ('[[routes]]\nconnectors = ["loopback"]\n', "routes[0].name"),
+        ('[[connectors]]\nname = "a"\ncosts = { "44" = "cheap" }\n', "connectors[0].costs.44"),
+    ]:
+        path.write_text(text)
+        with pytest.raises(ConfigError) as info:
+            load(str(path), env={})
+        assert key in str(info.value), text

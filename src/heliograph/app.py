@@ -19,8 +19,10 @@ import asyncio
 import json
 import logging
 import os
+import re
 from collections import Counter
 from collections.abc import Awaitable, Callable, Sequence
+from decimal import Decimal
 from functools import partial
 from pathlib import Path
 
@@ -33,10 +35,11 @@ from heliograph.connectors.smpp import BindMode, IdFormat, SmppConnector, SmppSe
 from heliograph.connectors.smpp import SubmitDefaults as SmppSubmitDefaults
 from heliograph.domain.ids import AccountId, ConnectorId
 from heliograph.domain.messages import MessageState, MoMessage
+from heliograph.domain.pricing import PriceList, to_micros
 from heliograph.domain.protection import ProtectionRules
 from heliograph.domain.rejections import Rejected
 from heliograph.domain.retry import Backoff
-from heliograph.domain.routing import Route
+from heliograph.domain.routing import Route, Strategy
 from heliograph.domain.submission import SubmitLimits
 from heliograph.servers.http import cluster as cluster_routes
 from heliograph.servers.http import connectors as connectors_routes
@@ -114,7 +117,28 @@ def _connector(cfg: Config, index: int, clock: Clock) -> Connector:
 
 
 def mt_routes(cfg: Config) -> list[Route]:
-    """MT routes from the configured connectors: each one's prefixes, then its failovers."""
+    """The configured ``[[routes]]``; without any, one route per connector: its
+    prefixes, then its failovers."""
+    costs = {
+        ConnectorId(c.name): PriceList.of((p, to_micros(Decimal(str(v)))) for p, v in c.costs)
+        for c in cfg.connectors
+        if c.costs
+    }
+    if cfg.routes:
+        return [
+            Route(
+                name=r.name,
+                connectors=tuple(ConnectorId(n) for n in r.connectors),
+                strategy=Strategy(r.strategy),
+                prefixes=r.prefixes,
+                pattern=re.compile(r.pattern) if r.pattern else None,
+                accounts=frozenset(r.accounts),
+                senders=frozenset(r.senders),
+                kinds=frozenset(r.kinds),
+                costs=costs,
+            )
+            for r in cfg.routes
+        ]
     return [
         Route(
             connectors=tuple(ConnectorId(n) for n in (c.name, *c.failover)),
@@ -269,6 +293,7 @@ class Gateway:
             ),
             batch_size=d.batch_size,
             on_changes=self._changed,
+            account_names=self._account_name,
         )
         self.receipts = ReceiptService(
             self.store, self.clock, self.metrics, on_mo=self._mo, on_changes=self._changed
@@ -361,6 +386,10 @@ class Gateway:
         """An SMPP client bound a receiver: its held receipts and MO are due now."""
         if await self.store.release_callbacks(account_id, "smpp", self.clock.now()):
             self.callbacks.wake()
+
+    async def _account_name(self, account_id: AccountId) -> str | None:
+        account = await self.store.get_account(account_id)
+        return account.name if account is not None else None
 
     def _changed(self, changes: Changes) -> None:
         if changes.callbacks:

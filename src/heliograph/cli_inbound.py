@@ -139,7 +139,7 @@ def routes_test(
     """Show which connector and price an MT message to --to from --account would take."""
     from heliograph.domain.addresses import normalize_msisdn
     from heliograph.domain.pricing import PriceList, from_micros, merge
-    from heliograph.domain.routing import NoRoute, select
+    from heliograph.domain.routing import NoRoute, RouteQuery, best_route, select
     from heliograph.domain.submission import count_text_parts
 
     base = _base()
@@ -160,15 +160,20 @@ def routes_test(
 
     owner, prices, modes, opted_out, currency = base._store_command(cfg, work)
     gw_routes = _routes(cfg)
-    choice = select(gw_routes, number, {c.name for c in cfg.connectors})
+    query = RouteQuery(account_id=owner.id, account_name=owner.name)
+    choice = select(gw_routes, number, {c.name for c in cfg.connectors}, part=query)
     rows = [("to", number), ("account", owner.name)]
     if isinstance(choice, NoRoute):
         rows.append(("route", f"none: {choice.reason}"))
     else:
-        chain = next(r.connectors for r in gw_routes if r.connectors[0] == choice)
+        route = best_route(gw_routes, number, query)
+        assert route is not None
+        if route.name:
+            rows.append(("route", f"{route.name} ({route.strategy.value})"))
         rows.append(("connector", choice))
-        if len(chain) > 1:
-            rows.append(("failover", ", ".join(chain[1:])))
+        others = [c for c in route.connectors if c != choice]
+        if others:
+            rows.append(("also in the route", ", ".join(others)))
     price = prices.price_micros(number)
     if not prices.enforced:
         rows.append(("price per part", "free (no price list)"))

@@ -164,6 +164,8 @@ class ConnectorConfig:
     temporary_failure_ratio: float = 0.0
     permanent_failure_ratio: float = 0.0
     failover: tuple[str, ...] = ()  # connectors that take this one's traffic while it is down
+    # what this connector costs per part by destination prefix (least_cost routes)
+    costs: tuple[tuple[str, float], ...] = ()
     # type = "smpp" (docs/smpp.md)
     host: str = ""
     port: int = 2775
@@ -193,6 +195,20 @@ class ConnectorConfig:
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class RouteConfig:
+    """An MT route (domain/routing.py): conditions, connectors and a strategy."""
+
+    name: str
+    connectors: tuple[str, ...]
+    strategy: str = "failover"
+    prefixes: tuple[str, ...] = ()
+    pattern: str = ""
+    accounts: tuple[str, ...] = ()
+    senders: tuple[str, ...] = ()
+    kinds: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class Config:
     data_dir: str = "./data"
     log_level: str = "info"
@@ -206,6 +222,7 @@ class Config:
     inbound: InboundConfig = field(default_factory=InboundConfig)
     connectors: tuple[ConnectorConfig, ...] = (ConnectorConfig(name="loopback"),)
     listeners: tuple[ListenerConfig, ...] = ()
+    routes: tuple[RouteConfig, ...] = ()
 
     @property
     def store_url(self) -> str:
@@ -255,6 +272,13 @@ def _coerce(key: str, kind: Any, value: Any) -> Any:
         if not isinstance(value, str):
             raise ConfigError(key, f"must be a string, not {value!r}")
         return value
+    if kind == tuple[tuple[str, float], ...]:
+        if not isinstance(value, dict):
+            raise ConfigError(key, 'must be a table of prefix = price, e.g. { "44" = 0.03 }')
+        return tuple(
+            (str(prefix), _coerce(f"{key}.{prefix}", float, price))
+            for prefix, price in value.items()
+        )
     if kind == tuple[str, ...]:
         if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
             raise ConfigError(key, "must be a list of strings")
@@ -465,7 +489,7 @@ def load(path: str | None = None, env: Mapping[str, str] | None = None) -> Confi
         except tomllib.TOMLDecodeError as exc:
             raise ConfigError(str(file), f"not valid TOML: {exc}") from None
     _env_overrides(raw, env)
-    known = {"data_dir", "log_level", "connectors", "listeners", *_SECTIONS}
+    known = {"data_dir", "log_level", "connectors", "listeners", "routes", *_SECTIONS}
     for key in raw:
         if key not in known:
             raise ConfigError(key, f"unknown section or key (known: {', '.join(sorted(known))})")
@@ -490,10 +514,55 @@ def load(path: str | None = None, env: Mapping[str, str] | None = None) -> Confi
         )
     if "listeners" in raw:
         kwargs["listeners"] = _listeners(raw["listeners"])
+    if "routes" in raw:
+        kwargs["routes"] = _routes(raw["routes"])
     cfg = Config(**kwargs)
     _validate(cfg)
+    _check_route_connectors(cfg)
     _check_secrets(cfg, env)
     return cfg
+
+
+_STRATEGIES = ("failover", "static", "round_robin", "least_cost")
+_KINDS = ("text", "binary")
+
+
+def _routes(items: Any) -> tuple[RouteConfig, ...]:
+    if not isinstance(items, list) or not all(isinstance(i, dict) for i in items):
+        raise ConfigError("routes", "must be an array of tables ([[routes]])")
+    routes = []
+    for i, item in enumerate(items):
+        for required in ("name", "connectors"):
+            if required not in item:
+                raise ConfigError(f"routes[{i}].{required}", "is required")
+        route = _build(RouteConfig, item, f"routes[{i}].")
+        if not route.connectors:
+            raise ConfigError(f"routes[{i}].connectors", "name at least one connector")
+        if route.strategy not in _STRATEGIES:
+            raise ConfigError(f"routes[{i}].strategy", f"must be one of {', '.join(_STRATEGIES)}")
+        if route.pattern:
+            try:
+                re.compile(route.pattern)
+            except re.error as exc:
+                raise ConfigError(
+                    f"routes[{i}].pattern", f"not a regular expression: {exc}"
+                ) from None
+        for kind in route.kinds:
+            if kind not in _KINDS:
+                raise ConfigError(f"routes[{i}].kinds", f"must be among {', '.join(_KINDS)}")
+        for prefix in route.prefixes:
+            if not prefix.isdigit():
+                raise ConfigError(f"routes[{i}].prefixes", f"{prefix!r}: digits only, no '+'")
+        routes.append(route)
+    return tuple(routes)
+
+
+def _check_route_connectors(cfg: Config) -> None:
+    names = {c.name for c in cfg.connectors}
+    for i, route in enumerate(cfg.routes):
+        for name in route.connectors:
+            if name not in names:
+                raise ConfigError(f"routes[{i}].connectors", f"no connector named {name!r}")
 
 
 def _listeners(items: Any) -> tuple[ListenerConfig, ...]:

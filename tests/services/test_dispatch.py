@@ -319,3 +319,24 @@ async def test_dispatcher_run_dispatches_when_woken(memory_store: Store, clock: 
         task.cancel()
         await asyncio.gather(task, return_exceptions=True)
         await d.drain()
+
+
+async def test_dispatcher_routes_by_account_name(memory_store: Store, clock: FakeClock) -> None:
+    vip = await make_account(memory_store, clock, "vip")
+    other = await make_account(memory_store, clock, "other")
+    (vip_mid,) = await submit(memory_store, clock, vip)
+    (other_mid,) = await submit(memory_store, clock, other)
+    general, premium = ScriptedConnector("general"), ScriptedConnector("premium")
+    routes = [
+        Route(connectors=(general.id,)),
+        Route(connectors=(premium.id,), accounts=frozenset({"vip"})),
+    ]
+
+    async def names(account_id: str) -> str | None:
+        found = await memory_store.get_account(account_id)  # type: ignore[arg-type]
+        return found.name if found else None
+
+    d = dispatcher(memory_store, clock, [general, premium], routes, account_names=names)
+    assert await once(d) == 2
+    assert [p.message_id for p in premium.submitted] == [vip_mid]
+    assert [p.message_id for p in general.submitted] == [other_mid]

@@ -26,13 +26,13 @@ import asyncio
 import logging
 import random
 from collections import defaultdict
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 
-from heliograph.domain.ids import ConnectorId
+from heliograph.domain.ids import AccountId, ConnectorId
 from heliograph.domain.messages import MessageState
 from heliograph.domain.outcomes import Accepted, PermanentFailure, SubmitOutcome
 from heliograph.domain.retry import Backoff
-from heliograph.domain.routing import NoRoute, NotReady, Route, select
+from heliograph.domain.routing import NoRoute, NotReady, Route, RouteQuery, select
 from heliograph.services.metrics import Metrics
 from heliograph.services.ports import Clock, Connector
 from heliograph.services.worker import Wakeable
@@ -57,7 +57,14 @@ class Dispatcher:
         idle_poll_s: float = 0.5,
         max_pending_writes: int = 4,
         on_changes: Callable[[Changes], None] | None = None,
+        account_names: Callable[[AccountId], Awaitable[str | None]] | None = None,
     ) -> None:
+        self._account_names = account_names
+        self._names: dict[str, str] = {}
+        self._turns: dict[str, int] = {}
+        self._conditional = any(
+            r.pattern is not None or r.accounts or r.senders or r.kinds for r in routes
+        )
         self._on_changes = on_changes
         self._store = store
         self._connectors = connectors
@@ -127,13 +134,40 @@ class Dispatcher:
         if self._writes:
             await asyncio.gather(*self._writes, return_exceptions=True)
 
+    async def _query(self, part: ClaimedPart) -> RouteQuery | None:
+        """What routing may look at; None when no route has conditions beyond prefixes."""
+        if not self._conditional:
+            return None
+        name = self._names.get(part.account_id)
+        if name is None and self._account_names is not None:
+            name = await self._account_names(part.account_id)
+            if name is not None:
+                self._names[part.account_id] = name
+        return RouteQuery(
+            account_id=part.account_id,
+            account_name=name,
+            sender=part.sender,
+            kind="binary" if part.payload is not None else "text",
+        )
+
+    def _turn(self, route: Route) -> int:
+        turn = self._turns.get(route.name, 0)
+        self._turns[route.name] = turn + 1
+        return turn
+
     async def _send(self, parts: list[ClaimedPart]) -> list[PartResult]:
         ready = {cid for cid, c in self._connectors.items() if c.is_ready()}
         groups: dict[ConnectorId, list[ClaimedPart]] = defaultdict(list)
         results: list[PartResult] = []
         for part in parts:
             choice = (
-                select(self._routes, part.to, ready)
+                select(
+                    self._routes,
+                    part.to,
+                    ready,
+                    part=await self._query(part),
+                    turn=self._turn,
+                )
                 if not part.test
                 else self._test_route(part, ready)
             )
