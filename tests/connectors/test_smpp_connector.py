@@ -8,14 +8,20 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, replace
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from heliograph.connectors.smpp import BindMode, IdFormat, SmppConnector, SmppSettings
-from heliograph.domain.ids import AccountId, ConnectorId, MessageId, PartId
+from heliograph.connectors.smpp.translate import read_inbound, split_part
+from heliograph.domain.ids import AccountId, ConnectorId, MessageId, PartId, UpstreamId
 from heliograph.domain.messages import MessageState, MoMessage
 from heliograph.domain.outcomes import Accepted, PermanentFailure, Receipt, TemporaryFailure
 from heliograph.services.ports import Inbound, SystemClock
 from heliograph.store.base import ClaimedPart
+from heliograph.wire.errors import EncodeError
+from heliograph.wire.gsm.parts import split_text
 from heliograph.wire.gsm.udh import split_user_data
+from heliograph.wire.smpp import tlv
 from heliograph.wire.smpp.constants import CommandStatus, EsmClass
 from heliograph.wire.smpp.pdus import DeliverSm, SubmitSm, SubmitSmResp
 from tests.support.fake_smsc import (
@@ -404,3 +410,35 @@ async def test_connector_submit_resp_without_id_gets_a_unique_one(
     a, b = await c.submit_batch([part(1), part(2)])
     assert isinstance(a, Accepted) and isinstance(b, Accepted)
     assert a.upstream_id != b.upstream_id
+
+
+@given(
+    st.text(alphabet=st.characters(codec="utf-8"), max_size=80),
+    st.sampled_from(["gsm7", "ucs2", "latin1"]),
+)
+def test_single_part_shortcut_equals_split_text(text: str, encoding: str) -> None:
+    one = part(text=text, encoding=encoding)
+    try:
+        expected = split_text(text, reference=one.concat_ref, encoding=encoding)  # type: ignore[arg-type]
+    except EncodeError:
+        with pytest.raises(EncodeError):
+            split_part(one)
+        return
+    if len(expected.parts) == 1:
+        assert split_part(one) == expected
+
+
+def test_delivered_receipt_from_tlvs_alone_skips_the_text() -> None:
+    pdu = DeliverSm(
+        esm_class=EsmClass.SMSC_DELIVERY_RECEIPT,
+        short_message=b"not appendix B at all",
+        tlvs=(tlv.ReceiptedMessageId(value="00AB"), tlv.MessageState(value=2)),
+    )
+    got = read_inbound(pdu, connector=ConnectorId("c"), id_format=IdFormat.AUTO, now=1.0)
+    assert got == Receipt(
+        connector=ConnectorId("c"),
+        upstream_id=UpstreamId("ab"),
+        state=MessageState.DELIVERED,
+        error=None,
+        at=1.0,
+    )

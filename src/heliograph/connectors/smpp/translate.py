@@ -28,16 +28,19 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from enum import StrEnum
+from functools import lru_cache
 
+from heliograph.domain.content import split_message
 from heliograph.domain.ids import ConnectorId, UpstreamId
 from heliograph.domain.messages import MessageState
 from heliograph.domain.outcomes import Receipt
 from heliograph.store.base import ClaimedPart
 from heliograph.wire.errors import DecodeError, EncodeError
-from heliograph.wire.gsm.gsm7 import decode_gsm7
-from heliograph.wire.gsm.parts import SplitText, split_text
+from heliograph.wire.gsm.gsm7 import DEFAULT, decode_gsm7
+from heliograph.wire.gsm.latin1 import encode_latin1
+from heliograph.wire.gsm.parts import EncodedPart, SplitText, split_text
 from heliograph.wire.gsm.reassembly import ConcatenatedPart
-from heliograph.wire.gsm.ucs2 import decode_ucs2
+from heliograph.wire.gsm.ucs2 import decode_ucs2, encode_ucs2
 from heliograph.wire.gsm.udh import split_user_data
 from heliograph.wire.receipt import normalize_message_id, parse_receipt_pdu
 from heliograph.wire.smpp import tlv
@@ -107,40 +110,69 @@ class SubmitDefaults:
     send_validity: bool = True
 
 
-def _source_address(value: str, d: SubmitDefaults) -> tuple[int, int, str]:
+@lru_cache(maxsize=4096)
+def _source_address(
+    value: str, ton_override: int | None, npi_override: int | None
+) -> tuple[int, int, str]:
+    """(source_addr_ton, source_addr_npi, source_addr) for a sender (§5.2.5, §5.2.6)."""
     if value.startswith("+"):
-        ton, npi, value = Ton.INTERNATIONAL, Npi.ISDN, value[1:]
+        ton, npi, value = 1, 1, value[1:]  # international, ISDN (E.164)
     elif value.isdigit():
         # a short code: the operator's own numbering plan
-        ton, npi = (
-            (Ton.NETWORK_SPECIFIC, Npi.UNKNOWN) if len(value) <= 8 else (Ton.UNKNOWN, Npi.ISDN)
-        )
+        ton, npi = (3, 0) if len(value) <= 8 else (0, 1)
     elif value:
-        ton, npi = Ton.ALPHANUMERIC, Npi.UNKNOWN  # §5.2.5 TON 5
+        ton, npi = 5, 0  # alphanumeric
     else:
-        ton, npi = Ton.UNKNOWN, Npi.UNKNOWN
-    if d.source_addr_ton is not None:
-        ton = d.source_addr_ton  # type: ignore[assignment]
-    if d.source_addr_npi is not None:
-        npi = d.source_addr_npi  # type: ignore[assignment]
+        ton, npi = 0, 0
+    if ton_override is not None:
+        ton = ton_override
+    if npi_override is not None:
+        npi = npi_override
     return ton, npi, value
+
+
+def _single_part(text: str, encoding: str) -> SplitText | None:
+    """``split_text``'s answer for a text that fits one part, computed directly (hot path)."""
+    try:
+        if encoding == "gsm7":
+            payload, limit, coding = DEFAULT.encode(text), 160, 0x00
+        elif encoding == "ucs2":
+            payload, limit, coding = encode_ucs2(text), 140, 0x08
+        elif encoding == "latin1":
+            payload, limit, coding = encode_latin1(text), 140, 0x03
+        else:
+            return None
+    except EncodeError:
+        return None  # split_text says what is wrong
+    if len(payload) > limit:
+        return None
+    return SplitText(
+        encoding=encoding,
+        data_coding=coding,
+        parts=(EncodedPart(udh=b"", payload=payload, text=text),),
+    )
 
 
 def split_part(part: ClaimedPart) -> SplitText:
     """The message's parts as the submit path counted them. Raises: EncodeError."""
+    if part.payload is not None or part.message_class is not None or part.languages:
+        return split_message(part)  # binary content, class, national tables: domain.content
+    if part.parts == 1 and part.udh is None:
+        single = _single_part(part.text, part.encoding)
+        if single is not None:
+            return single
     if part.udh is not None:
         encoding = part.encoding if part.encoding in ("gsm7", "latin1", "ucs2") else "auto"
         return split_text(part.text, reference=0, encoding=encoding)  # type: ignore[arg-type]
     return split_text(part.text, reference=part.concat_ref, encoding=part.encoding)  # type: ignore[arg-type]
 
 
-def _relative_validity(seconds: float) -> str:
-    """An SMPP relative time (§7.1.1) for ``seconds`` from now: YYMMDDhhmmss000R."""
-    s = max(60, int(seconds))
-    days, s = divmod(s, 86400)
-    hours, s = divmod(s, 3600)
-    minutes, s = divmod(s, 60)
-    return f"0000{min(days, 99):02d}{hours:02d}{minutes:02d}{s:02d}000R"
+@lru_cache(maxsize=4096)
+def _relative_validity(minutes: int) -> str:
+    """An SMPP relative time (§7.1.1) of ``minutes`` from now: YYMMDDhhmmss000R."""
+    days, minutes = divmod(max(1, minutes), 1440)
+    hours, minutes = divmod(minutes, 60)
+    return f"0000{min(days, 99):02d}{hours:02d}{minutes:02d}00000R"
 
 
 def build_submit_sm(part: ClaimedPart, split: SplitText, d: SubmitDefaults, now: float) -> SubmitSm:
@@ -157,10 +189,14 @@ def build_submit_sm(part: ClaimedPart, split: SplitText, d: SubmitDefaults, now:
     coding = {"gsm7": d.data_coding_gsm7, "latin1": d.data_coding_latin1}.get(
         split.encoding, d.data_coding_ucs2 if split.encoding == "ucs2" else split.data_coding
     )
-    source_ton, source_npi, source = _source_address(part.sender or d.system_sender, d)
+    if part.message_class is not None:  # the class bits (TS 23.038 §4) are the message's
+        coding = split.data_coding
+    source_ton, source_npi, source = _source_address(
+        part.sender or d.system_sender, d.source_addr_ton, d.source_addr_npi
+    )
     validity = ""
     if d.send_validity and part.expires_at is not None:
-        validity = _relative_validity(part.expires_at - now)
+        validity = _relative_validity(int(part.expires_at - now) // 60)
     return SubmitSm(
         service_type=d.service_type,
         source_addr_ton=source_ton,
@@ -253,6 +289,27 @@ def _address(ton: int, value: str) -> str:
     return "+" + value if ton == Ton.INTERNATIONAL and value.isdigit() else value
 
 
+def _delivered_by_tlvs(
+    pdu: DeliverSm | DataSm, connector: ConnectorId, id_format: IdFormat, now: float
+) -> Receipt | None:
+    """A DELIVERED receipt read from its TLVs alone, the common case (no text to parse)."""
+    receipted = state = None
+    for item in pdu.tlvs:
+        if type(item) is tlv.ReceiptedMessageId:
+            receipted = item.value
+        elif type(item) is tlv.MessageState:
+            state = item.value
+    if receipted is None or state != SmppState.DELIVERED:
+        return None
+    return Receipt(
+        connector=connector,
+        upstream_id=normalize_id(receipted, ID_BASES[id_format][0], id_format),
+        state=MessageState.DELIVERED,
+        error=None,
+        at=now,
+    )
+
+
 def read_inbound(
     pdu: DeliverSm | DataSm,
     *,
@@ -265,6 +322,10 @@ def read_inbound(
 
     Raises: DecodeError for a receipt without an id or state, or a malformed UDH.
     """
+    if pdu.tlvs:
+        quick = _delivered_by_tlvs(pdu, connector, id_format, now)
+        if quick is not None:
+            return quick
     receipt = parse_receipt_pdu(pdu)
     if receipt is not None:
         submit_base, text_base = ID_BASES[id_format]
