@@ -18,10 +18,12 @@ from dataclasses import dataclass
 from zlib import crc32
 
 from heliograph.domain.addresses import normalize_msisdn, normalize_sender
+from heliograph.domain.content import Content, plan_content
 from heliograph.domain.ids import AccountId, MessageId
 from heliograph.domain.messages import MessageState, NewMessage, transition
 from heliograph.domain.rejections import Rejected, RejectReason
 from heliograph.wire.errors import EncodeError, UnencodableCharacter
+from heliograph.wire.gsm.dcs import Alphabet, encode_dcs
 from heliograph.wire.gsm.gsm7 import gsm7_alphabet
 from heliograph.wire.gsm.latin1 import LATIN1_CHARSET
 from heliograph.wire.gsm.parts import count_parts
@@ -66,6 +68,10 @@ class SubmitRequest:
     udh: bytes | None = None
     # Test mode for this request: everything runs, nothing goes upstream, nothing is charged.
     test: bool = False
+    # Rich content (domain.content): the octets are planned from it and ``text`` is ignored.
+    content: Content | None = None
+    message_class: int | None = None  # TS 23.038 §4: 0 is a flash message
+    languages: frozenset[int] | None = None  # national shift tables for a GSM 7-bit text
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -84,8 +90,20 @@ def _check_request(req: SubmitRequest, now: float, limits: SubmitLimits) -> None
             f"{len(req.to)} recipients, at most {limits.max_recipients} per request",
             field="to",
         )
-    if req.text == "":
+    if req.text == "" and req.content is None:
         raise Rejected(RejectReason.INVALID_TEXT, "text is empty", field="text")
+    if req.content is not None and req.udh is not None:
+        raise Rejected(
+            RejectReason.INVALID_REQUEST, "a content's UDH goes in the content", field="udh"
+        )
+    if req.content is not None and req.languages:
+        raise Rejected(
+            RejectReason.INVALID_REQUEST, "languages apply to text only", field="languages"
+        )
+    if req.message_class is not None and not 0 <= req.message_class <= 3:
+        raise Rejected(
+            RejectReason.INVALID_REQUEST, "message_class is 0 to 3", field="message_class"
+        )
     if req.encoding not in ENCODINGS:
         raise Rejected(
             RejectReason.INVALID_REQUEST,
@@ -118,10 +136,12 @@ def _check_request(req: SubmitRequest, now: float, limits: SubmitLimits) -> None
         )
 
 
-def count_text_parts(text: str, encoding: str, max_parts: int) -> tuple[str, int]:
+def count_text_parts(
+    text: str, encoding: str, max_parts: int, languages: frozenset[int] | None = None
+) -> tuple[str, int]:
     """(encoding chosen, parts). Raises: Rejected(INVALID_TEXT | MESSAGE_TOO_LONG)."""
     try:
-        chosen, parts = count_parts(text, encoding=encoding)  # type: ignore[arg-type]
+        chosen, parts = count_parts(text, encoding=encoding, languages=languages)  # type: ignore[arg-type]
     except UnencodableCharacter as exc:
         raise Rejected(RejectReason.INVALID_TEXT, str(exc), field="text") from exc
     except EncodeError as exc:
@@ -145,6 +165,15 @@ def transliterate_text(text: str, encoding: str) -> str:
 
 
 _DATA_CODING = {"gsm7": 0x00, "latin1": 0x03, "ucs2": 0x08, "binary": 0x04}
+_ALPHABETS = {"gsm7": Alphabet.GSM7, "latin1": Alphabet.LATIN1, "ucs2": Alphabet.UCS2}
+
+
+def _dcs(encoding: str, message_class: int) -> int:
+    """TS 23.038 §4 group 00xx with a class. Raises: Rejected (Latin-1 has no class bits)."""
+    try:
+        return encode_dcs(_ALPHABETS.get(encoding, Alphabet.BINARY), message_class=message_class)
+    except EncodeError as exc:
+        raise Rejected(RejectReason.INVALID_REQUEST, str(exc), field="message_class") from exc
 
 
 def plan_submission(
@@ -158,8 +187,22 @@ def plan_submission(
 ) -> list[RecipientPlan]:
     """Plan one message per recipient. Raises: Rejected for the request as a whole."""
     _check_request(req, now, limits)
-    text = transliterate_text(req.text, req.encoding) if req.transliterate else req.text
-    encoding, parts = count_text_parts(text, req.encoding, limits.max_parts)
+    content = (
+        plan_content(req.content, message_class=req.message_class, max_parts=limits.max_parts)
+        if req.content is not None
+        else None
+    )
+    if content is not None:
+        text, encoding, parts = content.description, "binary", content.parts
+        data_coding = content.data_coding
+    else:
+        text = transliterate_text(req.text, req.encoding) if req.transliterate else req.text
+        encoding, parts = count_text_parts(text, req.encoding, limits.max_parts, req.languages)
+        data_coding = (
+            _DATA_CODING[encoding]
+            if req.message_class is None
+            else _dcs(encoding, req.message_class)
+        )
     if req.udh is not None:
         parts = 1
     sender = normalize_sender(req.sender) if req.sender is not None else None
@@ -184,7 +227,7 @@ def plan_submission(
             sender=sender,
             text=text,
             encoding=encoding,
-            data_coding=_DATA_CODING[encoding],
+            data_coding=data_coding,
             parts=parts,
             concat_ref=references(to)
             if references is not None and parts > 1
@@ -197,7 +240,12 @@ def plan_submission(
             created_at=now,
             due_at=due_at,
             expires_at=due_at + validity,
-            udh=req.udh,
+            udh=content.udh if content is not None else req.udh,
+            payload=content.payload if content is not None else None,
+            dest_port=content.dest_port if content is not None else None,
+            src_port=content.src_port if content is not None else None,
+            message_class=req.message_class,
+            languages=req.languages or None,
         )
         plans.append(RecipientPlan(to=raw, message=message, error=None))
     return plans

@@ -13,11 +13,13 @@ import msgspec
 from aiohttp import web
 
 from heliograph import __version__
+from heliograph.domain.content import parse_languages
 from heliograph.domain.ids import AccountId, MessageId
 from heliograph.domain.messages import MessageState
 from heliograph.domain.rejections import Rejected, RejectReason
 from heliograph.domain.submission import RecipientPlan, SubmitRequest
 from heliograph.servers.http.auth import account_of
+from heliograph.servers.http.content import content_value
 from heliograph.servers.http.context import SERVICES, ApiError, json_response
 from heliograph.servers.http.schemas import (
     HealthBody,
@@ -58,7 +60,18 @@ def _epoch(value: datetime | None, field: str) -> float | None:
     return value.timestamp()
 
 
+def _message_class(body: SubmitBody) -> int | None:
+    if body.flash and body.message_class not in (None, 0):
+        raise Rejected(
+            RejectReason.INVALID_REQUEST, "flash is message class 0", field="message_class"
+        )
+    return 0 if body.flash else body.message_class
+
+
 def submit_request(body: SubmitBody, account_id: AccountId) -> SubmitRequest:
+    if (body.content is not None) == bool(body.text):
+        detail = "send text or content, not both" if body.text else "text or content is required"
+        raise Rejected(RejectReason.INVALID_REQUEST, detail, field="text")
     return SubmitRequest(
         account_id=account_id,
         to=(body.to,) if isinstance(body.to, str) else tuple(body.to),
@@ -72,6 +85,9 @@ def submit_request(body: SubmitBody, account_id: AccountId) -> SubmitRequest:
         encoding=body.encoding,
         transliterate=body.transliterate,
         test=body.test,
+        content=content_value(body.content) if body.content is not None else None,
+        message_class=_message_class(body),
+        languages=parse_languages(body.languages) if body.languages else None,
     )
 
 

@@ -17,13 +17,14 @@ from heliograph.domain.messages import MessageView
 from heliograph.domain.pricing import from_micros
 from heliograph.domain.rejections import Rejected
 from heliograph.domain.submission import RecipientPlan
+from heliograph.servers.http.content import ContentBody
 
 
 class SubmitBody(msgspec.Struct, forbid_unknown_fields=True):
     """POST /v1/messages."""
 
     to: str | Annotated[list[str], msgspec.Meta(min_length=1)]
-    text: Annotated[str, msgspec.Meta(min_length=1, max_length=40_000)]
+    text: Annotated[str, msgspec.Meta(max_length=40_000)] = ""  # or content
     from_: str | None = msgspec.field(default=None, name="from")
     callback_url: Annotated[str, msgspec.Meta(pattern=r"^https?://", max_length=2048)] | None = None
     reference: Annotated[str, msgspec.Meta(max_length=128)] | None = None
@@ -33,6 +34,10 @@ class SubmitBody(msgspec.Struct, forbid_unknown_fields=True):
     encoding: str = "auto"
     transliterate: bool = False
     test: bool = False  # test mode: validated, routed and priced, never sent, never charged
+    content: ContentBody | None = None  # rich content instead of text (servers/http/content.py)
+    flash: bool = False  # message class 0: shown at once, not stored (TS 23.038 §4)
+    message_class: Annotated[int, msgspec.Meta(ge=0, le=3)] | None = None
+    languages: list[str | int] | None = None  # national shift tables: "turkish" or 1..13
 
 
 class ErrorDetail(msgspec.Struct, omit_defaults=False):

@@ -1,0 +1,213 @@
+"""REST API v1 ``content`` objects: the JSON form of every content kind, and its translation.
+
+``POST /v1/messages`` takes ``{"content": {"type": "wap_si", ...}}`` instead of
+``text``. Each kind is a msgspec Struct tagged by ``type`` (so a wrong field is
+refused naming it, and ``openapi.py`` documents the union); ``content_value()``
+turns one into a ``domain.content`` value. Octets are hex (``bitmap``,
+``payload``, ``udh``), images base64 (``image``, converted to an OTA bitmap by
+``services.content``). Which bytes go on the wire is decided in
+``domain.content``, not here.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Annotated
+
+import msgspec
+
+from heliograph.domain.content import (
+    Binary,
+    Content,
+    GroupGraphic,
+    Mms,
+    OperatorLogo,
+    Picture,
+    Ringtone,
+    VCal,
+    VCard,
+    WapSi,
+    WapSl,
+)
+from heliograph.domain.rejections import Rejected, RejectReason
+from heliograph.services.content import LOGO_SIZE, PICTURE_SIZE, ota_bitmap_from_image
+
+__all__ = ["ContentBody", "content_value"]
+
+_Hex = Annotated[str, msgspec.Meta(pattern=r"^\s*(?:[0-9A-Fa-f]{2}\s*)+$", max_length=80_000)]
+_Text = Annotated[str, msgspec.Meta(max_length=40_000)]
+_Port = Annotated[int, msgspec.Meta(ge=0, le=0xFFFF)]
+
+
+class SiInfoBody(msgspec.Struct, forbid_unknown_fields=True):
+    class_: str = msgspec.field(name="class")
+    text: str = ""
+
+
+class WapSiBody(msgspec.Struct, tag="wap_si", tag_field="type", forbid_unknown_fields=True):
+    """WAP Push Service Indication (WAP-167); dates with a time zone."""
+
+    href: Annotated[str, msgspec.Meta(min_length=1, max_length=2048)]
+    text: _Text = ""
+    action: str | None = None
+    si_id: str | None = None
+    created: datetime | None = None
+    expires: datetime | None = None
+    info: list[SiInfoBody] = []
+
+
+class WapSlBody(msgspec.Struct, tag="wap_sl", tag_field="type", forbid_unknown_fields=True):
+    """WAP Push Service Loading (WAP-168)."""
+
+    href: Annotated[str, msgspec.Meta(min_length=1, max_length=2048)]
+    action: str | None = None
+
+
+class VCardBody(msgspec.Struct, tag="vcard", tag_field="type", forbid_unknown_fields=True):
+    text: _Text
+
+
+class VCalBody(msgspec.Struct, tag="vcal", tag_field="type", forbid_unknown_fields=True):
+    text: _Text
+
+
+class RingtoneBody(msgspec.Struct, tag="ringtone", tag_field="type", forbid_unknown_fields=True):
+    rtttl: Annotated[str, msgspec.Meta(min_length=1, max_length=4000)]
+
+
+class OperatorLogoBody(
+    msgspec.Struct, tag="operator_logo", tag_field="type", forbid_unknown_fields=True
+):
+    """``bitmap`` (hex OTA bitmap or operator logo) or ``image`` (base64 image file)."""
+
+    mcc: Annotated[str, msgspec.Meta(pattern=r"^\d{3}$")] | None = None
+    mnc: Annotated[str, msgspec.Meta(pattern=r"^\d{2}$")] | None = None
+    bitmap: _Hex | None = None
+    image: bytes | None = None
+    nokia_headers: bool = False
+
+
+class GroupGraphicBody(
+    msgspec.Struct, tag="group_graphic", tag_field="type", forbid_unknown_fields=True
+):
+    bitmap: _Hex | None = None
+    image: bytes | None = None
+
+
+class PictureBody(msgspec.Struct, tag="picture", tag_field="type", forbid_unknown_fields=True):
+    bitmap: _Hex | None = None
+    image: bytes | None = None
+    text: Annotated[str, msgspec.Meta(max_length=120)] = ""
+
+
+class BinaryBody(msgspec.Struct, tag="binary", tag_field="type", forbid_unknown_fields=True):
+    """Raw user data; ``udh`` (with its UDHL) makes it one part sent as given."""
+
+    payload: _Hex
+    udh: _Hex | None = None
+    dest_port: _Port | None = None
+    src_port: _Port | None = None
+    data_coding: Annotated[int, msgspec.Meta(ge=0, le=255)] | None = None
+
+
+class MmsBody(msgspec.Struct, tag="mms", tag_field="type", forbid_unknown_fields=True):
+    """``data``: base64 of a ready .mms, a ZIP of parts, or one media file."""
+
+    data: bytes
+    file_name: Annotated[str, msgspec.Meta(max_length=255)] | None = None
+    content_type: Annotated[str, msgspec.Meta(max_length=255)] | None = None
+    subject: Annotated[str, msgspec.Meta(max_length=255)] | None = None
+    add_smil: Annotated[int, msgspec.Meta(ge=0, le=2)] | None = None
+
+
+ContentBody = (
+    WapSiBody
+    | WapSlBody
+    | VCardBody
+    | VCalBody
+    | RingtoneBody
+    | OperatorLogoBody
+    | GroupGraphicBody
+    | PictureBody
+    | BinaryBody
+    | MmsBody
+)
+
+
+def _hex(value: str) -> bytes:
+    return bytes.fromhex("".join(value.split()))  # the schema's pattern checked it
+
+
+def _utc(value: datetime | None, field: str) -> datetime | None:
+    if value is None:
+        return None
+    if value.tzinfo is None:
+        raise Rejected(
+            RejectReason.INVALID_REQUEST,
+            "give a time zone (e.g. 2026-01-31T09:00:00Z)",
+            field=f"content.{field}",
+        )
+    return value.astimezone(UTC)
+
+
+def _bitmap(bitmap: str | None, image: bytes | None, size: tuple[int, int]) -> bytes:
+    if (bitmap is None) == (image is None):
+        raise Rejected(
+            RejectReason.INVALID_REQUEST,
+            "give the bitmap as hex OTA or an image, one of the two",
+            field="content.bitmap",
+        )
+    if bitmap is not None:
+        return _hex(bitmap)
+    assert image is not None
+    return ota_bitmap_from_image(image, size, field="content.image")
+
+
+def content_value(body: ContentBody) -> Content:
+    """The domain value of a ``content`` object. Raises: Rejected naming the field."""
+    match body:
+        case WapSiBody():
+            return WapSi(
+                href=body.href,
+                text=body.text,
+                action=body.action,
+                si_id=body.si_id,
+                created=_utc(body.created, "created"),
+                expires=_utc(body.expires, "expires"),
+                info=tuple((i.class_, i.text) for i in body.info),
+            )
+        case WapSlBody():
+            return WapSl(href=body.href, action=body.action)
+        case VCardBody():
+            return VCard(text=body.text)
+        case VCalBody():
+            return VCal(text=body.text)
+        case RingtoneBody():
+            return Ringtone(rtttl=body.rtttl)
+        case OperatorLogoBody():
+            return OperatorLogo(
+                bitmap=_bitmap(body.bitmap, body.image, LOGO_SIZE),
+                mcc=body.mcc,
+                mnc=body.mnc,
+                nokia_headers=body.nokia_headers,
+            )
+        case GroupGraphicBody():
+            return GroupGraphic(bitmap=_bitmap(body.bitmap, body.image, LOGO_SIZE))
+        case PictureBody():
+            return Picture(bitmap=_bitmap(body.bitmap, body.image, PICTURE_SIZE), text=body.text)
+        case BinaryBody():
+            return Binary(
+                payload=_hex(body.payload),
+                udh=_hex(body.udh) if body.udh is not None else None,
+                dest_port=body.dest_port,
+                src_port=body.src_port,
+                data_coding=body.data_coding,
+            )
+        case MmsBody():
+            return Mms(
+                data=body.data,
+                file_name=body.file_name,
+                content_type=body.content_type,
+                subject=body.subject,
+                add_smil=body.add_smil,
+            )

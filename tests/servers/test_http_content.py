@@ -1,0 +1,237 @@
+"""POST /v1/messages with a content object, flash, message_class and languages (in process)."""
+
+from __future__ import annotations
+
+import base64
+import io
+from typing import Any
+
+import pytest
+
+from heliograph.wire.ota.bitmap import decode_ota_bitmap
+from heliograph.wire.ota.logos import decode_operator_logo
+from tests.servers.conftest import Api, post
+
+TO = "+447700900123"
+BITMAP_72X14 = "00480e01" + "ff00" * 63
+VCARD = "BEGIN:VCARD\r\nVERSION:2.1\r\nN:Smith;John\r\nTEL;PREF;VOICE:447700912345\r\nEND:VCARD"
+
+
+async def _stored(api: Api, mid: str) -> Any:
+    """The message as the store keeps it (the fields the connectors read)."""
+    parts, _ = await api.gateway.store.claim_parts(now=api.clock.now() + 10, limit=100)
+    return sorted((p for p in parts if p.message_id == mid), key=lambda p: p.seq)
+
+
+async def test_wap_si_is_accepted_as_one_binary_part(api: Api) -> None:
+    body = {
+        "to": TO,
+        "content": {
+            "type": "wap_si",
+            "href": "http://www.example.com/ticket",
+            "text": "Your ticket",
+            "action": "signal-high",
+            "si_id": "t-1",
+            "created": "2026-01-31T09:00:00Z",
+            "expires": "2026-02-07T09:00:00+01:00",
+        },
+    }
+    status, answer = await post(api, body)
+    assert status == 202, answer
+    (entry,) = answer["messages"]
+    assert entry["parts"] == 1
+    resp = await api.client.get(f"/v1/messages/{entry['id']}", headers=api.auth())
+    view = await resp.json()
+    assert view["encoding"] == "binary"
+    assert view["text"] == "WAP Push SI http://www.example.com/ticket: Your ticket"
+    (part,) = await _stored(api, entry["id"])
+    assert (part.dest_port, part.src_port, part.data_coding) == (2948, 9200, 0x04)
+    assert part.payload[:4] == bytes.fromhex("010601ae")
+
+
+@pytest.mark.parametrize(
+    ("content", "parts", "port"),
+    [
+        ({"type": "wap_sl", "href": "http://a.example.net/x", "action": "execute-low"}, 1, 2948),
+        ({"type": "vcard", "text": VCARD}, 1, 9204),
+        (
+            {"type": "vcal", "text": "BEGIN:VCALENDAR\nVERSION:1.0\nEND:VCALENDAR"},
+            1,
+            9205,
+        ),
+        ({"type": "ringtone", "rtttl": "fifth:d=4,o=5,b=63:8P,8G5,8G5,8G5,2D#5"}, 1, 5505),
+        (
+            {"type": "operator_logo", "mcc": "234", "mnc": "15", "bitmap": BITMAP_72X14},
+            1,
+            5506,
+        ),
+        ({"type": "group_graphic", "bitmap": BITMAP_72X14}, 1, 5507),
+        ({"type": "picture", "bitmap": "00481c01" + "00" * 252, "text": "Hi"}, 3, 5514),
+        ({"type": "binary", "payload": "0102 03", "dest_port": 5000}, 1, 5000),
+    ],
+)
+async def test_every_kind_reaches_the_store_with_its_port(
+    api: Api, content: dict[str, Any], parts: int, port: int
+) -> None:
+    status, answer = await post(api, {"to": TO, "content": content})
+    assert status == 202, answer
+    (entry,) = answer["messages"]
+    assert entry["parts"] == parts
+    stored = await _stored(api, entry["id"])
+    assert len(stored) == parts
+    assert stored[0].dest_port == port and stored[0].encoding == "binary"
+
+
+async def test_binary_with_client_udh_and_data_coding(api: Api) -> None:
+    content = {"type": "binary", "payload": "41", "udh": "06050450000000", "data_coding": 0xF5}
+    status, answer = await post(api, {"to": TO, "content": content})
+    assert status == 202, answer
+    (part,) = await _stored(api, answer["messages"][0]["id"])
+    assert (part.udh, part.payload, part.data_coding) == (
+        bytes.fromhex("06050450000000"),
+        b"A",
+        0xF5,
+    )
+
+
+@pytest.mark.parametrize(
+    ("body", "status", "code", "field"),
+    [
+        ({"to": TO}, 400, "invalid_request", "text"),
+        (
+            {"to": TO, "text": "x", "content": {"type": "vcard", "text": VCARD}},
+            400,
+            "invalid_request",
+            "text",
+        ),
+        ({"to": TO, "content": {"type": "fax"}}, 400, "invalid_request", "content.type"),
+        ({"to": TO, "content": {"type": "wap_si"}}, 400, "invalid_request", "content.href"),
+        (
+            {"to": TO, "content": {"type": "wap_si", "href": "http://x", "extra": 1}},
+            400,
+            "invalid_request",
+            "content.extra",
+        ),
+        (
+            {"to": TO, "content": {"type": "wap_si", "href": "http://x", "action": "loud"}},
+            400,
+            "invalid_request",
+            "content.action",
+        ),
+        (
+            {
+                "to": TO,
+                "content": {"type": "wap_si", "href": "http://x", "created": "2026-01-01T00:00"},
+            },
+            400,
+            "invalid_request",
+            "content.created",
+        ),
+        (
+            {"to": TO, "content": {"type": "binary", "payload": "0g"}},
+            400,
+            "invalid_request",
+            "content.payload",
+        ),
+        (
+            {"to": TO, "content": {"type": "vcard", "text": "hello"}},
+            400,
+            "invalid_request",
+            "content.text",
+        ),
+        (
+            {"to": TO, "content": {"type": "ringtone", "rtttl": "nope"}},
+            400,
+            "invalid_request",
+            "content.rtttl",
+        ),
+        (
+            {"to": TO, "content": {"type": "group_graphic"}},
+            400,
+            "invalid_request",
+            "content.bitmap",
+        ),
+        (
+            {"to": TO, "content": {"type": "operator_logo", "bitmap": BITMAP_72X14}},
+            400,
+            "invalid_request",
+            "content.mcc",
+        ),
+        (
+            {"to": TO, "content": {"type": "picture", "image": "bm90IGFuIGltYWdl"}},
+            400,
+            "invalid_request",
+            "content.image",
+        ),
+        ({"to": TO, "text": "x", "languages": ["klingon"]}, 400, "invalid_request", "languages"),
+        ({"to": TO, "text": "x", "message_class": 4}, 400, "invalid_request", "message_class"),
+        (
+            {"to": TO, "text": "x", "flash": True, "message_class": 2},
+            400,
+            "invalid_request",
+            "message_class",
+        ),
+        (
+            {"to": TO, "content": {"type": "mms", "data": "AAAA"}},
+            501,
+            "not_supported",
+            "content.type",
+        ),
+    ],
+)
+async def test_bad_content_names_the_field(
+    api: Api, body: dict[str, Any], status: int, code: str, field: str
+) -> None:
+    got, answer = await post(api, body)
+    assert got == status, answer
+    assert answer["error"]["code"] == code
+    assert answer["error"]["field"] == field
+    listed = await api.client.get("/v1/messages", headers=api.auth())
+    assert (await listed.json())["messages"] == []  # nothing stored
+
+
+async def test_flash_text_and_languages(api: Api) -> None:
+    status, answer = await post(api, {"to": TO, "text": "Alert", "flash": True})
+    assert status == 202
+    (part,) = await _stored(api, answer["messages"][0]["id"])
+    assert (part.message_class, part.data_coding) == (0, 0x10)
+    text = "ş" * 100  # Turkish: UCS-2 without the tables, GSM 7-bit with them
+    status, plain = await post(api, {"to": TO, "text": text})
+    other = "+447700900124"  # the same text to the same number twice would be a duplicate
+    status, turkish = await post(api, {"to": other, "text": text, "languages": ["turkish"]})
+    assert status == 202, turkish
+    assert plain["messages"][0]["parts"] == 2
+    assert turkish["messages"][0]["parts"] == 1
+    (part,) = await _stored(api, turkish["messages"][0]["id"])
+    assert part.languages == frozenset({1}) and part.encoding == "gsm7"
+
+
+async def test_operator_logo_from_an_image(api: Api) -> None:
+    image_module = pytest.importorskip("PIL.Image", reason="Pillow not installed")
+    picture = image_module.new("L", (144, 28), 255)
+    for x in range(72):  # left half black
+        for y in range(28):
+            picture.putpixel((x, y), 0)
+    buffer = io.BytesIO()
+    picture.save(buffer, format="PNG")
+    content = {
+        "type": "operator_logo",
+        "mcc": "234",
+        "mnc": "15",
+        "image": base64.b64encode(buffer.getvalue()).decode(),
+    }
+    status, answer = await post(api, {"to": TO, "content": content})
+    assert status == 202, answer
+    (part,) = await _stored(api, answer["messages"][0]["id"])
+    logo = decode_operator_logo(part.payload)
+    assert (logo.bitmap.width, logo.bitmap.height) == (72, 14)
+    rows = logo.bitmap.rows()
+    assert rows[7] == "#" * 36 + "." * 36
+    assert decode_ota_bitmap(part.payload[3:]) == logo.bitmap
+
+
+async def test_openapi_documents_the_content_kinds(api: Api) -> None:
+    resp = await api.client.get("/openapi.json")
+    schemas = (await resp.json())["components"]["schemas"]
+    assert "WapSiBody" in schemas and "BinaryBody" in schemas
+    assert "content" in schemas["SubmitBody"]["properties"]
