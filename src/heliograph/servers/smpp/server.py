@@ -2,7 +2,7 @@
 
 Theory of operation
 -------------------
-Each TCP connection is a ``_Client`` protocol driving one sans-IO Session in
+Each TCP connection is a ``Client`` (``client.py``) driving one sans-IO Session in
 the SMSC role: bytes in through ``data_received``, events out, bytes back
 (coalesced into one write per turn of the event loop), and one ``call_at``
 timer for the session's deadlines (our deliver_sm response timeouts,
@@ -37,19 +37,19 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import struct
 import time
 from collections.abc import Callable, Coroutine
 from dataclasses import dataclass, field
-from typing import Any, cast
+from typing import Any
 
 import msgspec
 
-from heliograph.domain.accounts import Account, CredentialKind
-from heliograph.domain.ids import AccountId, MessageId
+from heliograph.domain.accounts import CredentialKind
+from heliograph.domain.ids import AccountId
 from heliograph.domain.rejections import Rejected, RejectReason
 from heliograph.domain.submission import RecipientPlan, SubmitRequest
 from heliograph.servers.smpp import translate as tr
+from heliograph.servers.smpp.client import MODES, Client
 from heliograph.servers.smpp.statuses import SMPP_STATUS
 from heliograph.services.accounts import AccountService
 from heliograph.services.messages import MessageService
@@ -57,53 +57,23 @@ from heliograph.services.ports import BindState, Clock
 from heliograph.services.submit import SubmitResult, SubmitService
 from heliograph.store.base import CallbackJob, IdempotentAnswer
 from heliograph.wire.errors import EncodeError, LocalProtocolError
-from heliograph.wire.smpp import tlv
-from heliograph.wire.smpp.codec import error_response
-from heliograph.wire.smpp.constants import CommandId, CommandStatus, InterfaceVersion
-from heliograph.wire.smpp.events import (
-    BindRequested,
-    InactivityTimedOut,
-    PeerClosed,
-    ProtocolFault,
-    RequestReceived,
-    ResponseReceived,
-    ResponseTimedOut,
-    Unbound,
-)
+from heliograph.wire.smpp.constants import CommandStatus
 from heliograph.wire.smpp.pdus import (
     Bind,
-    BindReceiver,
-    BindReceiverResp,
-    BindResp,
-    BindTransceiver,
-    BindTransceiverResp,
-    BindTransmitterResp,
-    CancelSm,
-    CancelSmResp,
     DataSm,
     DataSmResp,
-    DeliverSm,
     Pdu,
-    QuerySm,
-    QuerySmResp,
-    ReplaceSm,
-    ReplaceSmResp,
     SubmitMulti,
     SubmitMultiResp,
     SubmitSm,
     SubmitSmResp,
-    Unbind,
     UnsuccessSme,
 )
-from heliograph.wire.smpp.session import Role, Session, SessionState
 
 __all__ = ["SmppServer", "SmppServerSettings", "SmppServices"]
 
 S = CommandStatus
-_SEQ = struct.Struct(">I")
 _decode_json = msgspec.json.Decoder().decode
-_RX = (SessionState.BOUND_RX, SessionState.BOUND_TRX)
-_MODES = {BindTransceiver: "transceiver", BindReceiver: "receiver"}
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -132,288 +102,6 @@ class SmppServices:
     on_bound: Callable[[AccountId], Coroutine[Any, Any, None]] | None = None
 
 
-class _Client(asyncio.Protocol):
-    """One client connection; see the module docstring."""
-
-    def __init__(self, server: SmppServer) -> None:
-        s = server.settings
-        self.server = server
-        self.loop = server.loop
-        self.session = Session(
-            Role.SMSC,
-            window=s.window,
-            response_timeout_s=s.response_timeout_s,
-            enquire_link_interval_s=s.enquire_link_interval_s,
-            inactivity_timeout_s=s.inactivity_timeout_s or None,
-            now=self.loop.time(),
-        )
-        self.transport: asyncio.Transport | None = None
-        self.peer = "?"
-        self.account: Account | None = None
-        self.system_id = ""
-        self.mode = "transmitter"
-        self.iso = False
-        self.since: float | None = None
-        self.received = 0
-        self.sent = 0
-        self.in_progress = 0
-        self.junk = 0
-        self.paused = False
-        self.waiters: dict[int, asyncio.Future[str | None]] = {}
-        self._submits: list[SubmitSm | DataSm | SubmitMulti] = []
-        self.tasks: set[asyncio.Task[None]] = set()
-        self.closed = self.loop.create_future()
-        self.log = logging.getLogger("heliograph.smpp")
-        self._out = bytearray()
-        self._flush_scheduled = False
-        self._timer: asyncio.TimerHandle | None = None
-        self._timer_at: float | None = None
-
-    @property
-    def name(self) -> str:
-        return f"{self.system_id or '-'}@{self.peer}"
-
-    @property
-    def receives(self) -> bool:
-        return self.session.state in _RX
-
-    # --- transport callbacks ----------------------------------------------------------
-
-    def connection_made(self, transport: asyncio.BaseTransport) -> None:
-        # uvloop's transports are not asyncio.Transport subclasses; they have its methods
-        self.transport = cast(asyncio.Transport, transport)
-        peer = transport.get_extra_info("peername")
-        self.peer = f"{peer[0]}:{peer[1]}" if isinstance(peer, tuple) else str(peer)
-        self.server.clients.add(self)
-        self._arm_timer()
-
-    def data_received(self, data: bytes) -> None:
-        now = self.loop.time()
-        self.session.receive_data(data, now)
-        self._handle_events()
-
-    def connection_lost(self, exc: Exception | None) -> None:
-        self.session.receive_data(b"", self.loop.time())
-        self._handle_events()
-        if self._timer is not None:
-            self._timer.cancel()
-        self._fail_waiters("the client connection closed")
-        self.server.forget(self)
-        if not self.closed.done():
-            self.closed.set_result(None)
-
-    # --- writing ------------------------------------------------------------------------
-
-    def _queue(self, data: bytes) -> None:
-        if not data:
-            return
-        self._out += data
-        if not self._flush_scheduled:
-            self._flush_scheduled = True
-            self.loop.call_soon(self._flush)
-
-    def _flush(self) -> None:
-        self._flush_scheduled = False
-        if self._out and self.transport is not None and not self.transport.is_closing():
-            self.transport.write(bytes(self._out))
-        self._out.clear()
-
-    def respond(self, request: Pdu | int, response: Pdu) -> None:
-        if self.session.state is SessionState.CLOSED:
-            return
-        try:
-            self._queue(self.session.send_response(request, response))
-        except (LocalProtocolError, EncodeError) as exc:
-            self.log.warning("%s: cannot answer: %s", self.name, exc)
-
-    def close(self) -> None:
-        """Write what is pending (an unbind_resp, a generic_nack), then close."""
-        if self.transport is not None and not self.transport.is_closing():
-            self._out += self.session.data_to_send()
-            self._flush()
-            self.transport.close()
-
-    def unbind(self) -> None:
-        if self.session.state in (SessionState.BOUND_TX, *_RX):
-            self._queue(self.session.send(Unbind(), self.loop.time()))
-            self._arm_timer()
-        else:
-            self.close()
-
-    # --- events ---------------------------------------------------------------------------
-
-    def _handle_events(self) -> None:
-        session = self.session
-        while (event := session.next_event()) is not None:
-            match event:
-                case RequestReceived(pdu=pdu):
-                    self.junk = 0
-                    self.received += 1
-                    self._request(pdu)
-                case BindRequested(request=bind):
-                    self.junk = 0
-                    self._spawn(self._bind(bind))
-                case ResponseReceived(pdu=resp, request=request):
-                    fut = self.waiters.pop(request.sequence_number, None)
-                    if fut is not None and not fut.done():
-                        ok = resp.command_status == 0
-                        fut.set_result(None if ok else f"client answered {resp.command_status:#x}")
-                    self.server.room.set()
-                case ProtocolFault() as fault:
-                    self._fault(fault)
-                case ResponseTimedOut(request=request) if isinstance(request, DeliverSm):
-                    fut = self.waiters.pop(request.sequence_number, None)
-                    if fut is not None and not fut.done():
-                        fut.set_result("no deliver_sm_resp within the response timeout")
-                    self.server.room.set()
-                case ResponseTimedOut() | InactivityTimedOut():
-                    if session.state is SessionState.UNBINDING:
-                        self.close()
-                    else:
-                        self.unbind()
-                case Unbound() | PeerClosed():
-                    self.close()
-        if self._submits:
-            # Everything submitted in one read is committed together (one store write).
-            batch, self._submits = self._submits, []
-            self._spawn(self._submit(batch))
-        self._queue(session.data_to_send())
-        self._arm_timer()
-
-    def _fault(self, fault: ProtocolFault) -> None:
-        self.junk += 1
-        self.log.info("%s: %s", self.name, fault.description)
-        if fault.response is not None and fault.sequence_number is not None:
-            self.respond(fault.sequence_number, fault.response)
-        if fault.fatal or self.junk >= self.server.settings.max_junk_pdus:
-            self.log.warning("%s: closing after malformed PDUs", self.name)
-            self._queue(self.session.data_to_send())
-            self.close()
-
-    def _request(self, pdu: Pdu) -> None:
-        match pdu:
-            case SubmitSm() | DataSm() | SubmitMulti():
-                self.in_progress += 1
-                if self.in_progress >= self.server.settings.window and self.transport:
-                    self.paused = True
-                    self.transport.pause_reading()
-                self._submits.append(pdu)
-            case QuerySm():
-                self._spawn(self._query(pdu))
-            case CancelSm():
-                self._spawn(self._cancel(pdu))
-            case ReplaceSm():
-                self.respond(pdu, ReplaceSmResp(command_status=S.ESME_RREPLACEFAIL))
-            case _:
-                if pdu.command_id in _NEEDS_ANSWER:
-                    self.respond(pdu, _error(pdu, S.ESME_RINVCMDID))
-
-    def _spawn(self, work: Coroutine[Any, Any, None]) -> None:
-        task = self.loop.create_task(work)
-        self.tasks.add(task)
-        task.add_done_callback(self.tasks.discard)
-
-    # --- requests -------------------------------------------------------------------------
-
-    async def _bind(self, bind: Bind) -> None:
-        status = await self.server.authenticate(self, bind)
-        cls = _RESP_OF.get(type(bind), BindTransmitterResp)
-        if status:
-            self.respond(bind, cls(command_status=status))
-            return
-        self.respond(
-            bind,
-            cls(
-                system_id=self.server.settings.system_id,
-                tlvs=(tlv.ScInterfaceVersion(value=InterfaceVersion.SMPP_3_4),),
-            ),
-        )
-        self.server.bound(self)
-
-    async def _submit(self, pdus: list[SubmitSm | DataSm | SubmitMulti]) -> None:
-        try:
-            responses = await self.server.submit(self, pdus)
-        finally:
-            self.in_progress -= len(pdus)
-            if self.paused and self.in_progress < self.server.settings.window // 2:
-                self.paused = False
-                if self.transport is not None and not self.transport.is_closing():
-                    self.transport.resume_reading()
-        for pdu, response in zip(pdus, responses, strict=True):
-            self.respond(pdu, response)
-
-    async def _query(self, pdu: QuerySm) -> None:
-        account = self.account
-        assert account is not None
-        try:
-            view = await self.server.services.messages.get(account.id, MessageId(pdu.message_id))
-        except Rejected as exc:
-            self.respond(pdu, QuerySmResp(command_status=SMPP_STATUS[exc.reason]))
-            return
-        self.respond(pdu, tr.query_sm_resp(view))
-
-    async def _cancel(self, pdu: CancelSm) -> None:
-        account = self.account
-        assert account is not None
-        if not pdu.message_id:
-            # §4.9.1: cancelling by service_type and addresses is not supported.
-            self.respond(pdu, CancelSmResp(command_status=S.ESME_RCANCELFAIL))
-            return
-        try:
-            await self.server.services.messages.cancel(account.id, MessageId(pdu.message_id))
-        except Rejected as exc:
-            self.respond(pdu, CancelSmResp(command_status=SMPP_STATUS[exc.reason]))
-            return
-        self.respond(pdu, CancelSmResp())
-
-    # --- deliver_sm to the client ------------------------------------------------------------
-
-    def deliver(self, pdu: DeliverSm) -> asyncio.Future[str | None]:
-        """Send ``pdu``; the future says None on deliver_sm_resp 0, else why not."""
-        self._queue(self.session.data_to_send())
-        frame = self.session.send(pdu, self.loop.time())
-        fut: asyncio.Future[str | None] = self.loop.create_future()
-        self.waiters[_SEQ.unpack_from(frame, 12)[0]] = fut
-        self._queue(frame)
-        self.sent += 1
-        self._arm_timer()
-        return fut
-
-    def _fail_waiters(self, reason: str) -> None:
-        waiters, self.waiters = self.waiters, {}
-        for fut in waiters.values():
-            if not fut.done():
-                fut.set_result(reason)
-
-    # --- time -------------------------------------------------------------------------------
-
-    def _arm_timer(self) -> None:
-        deadline = self.session.next_deadline()
-        if deadline is None or (self._timer_at is not None and self._timer_at <= deadline):
-            return
-        if self._timer is not None:
-            self._timer.cancel()
-        self._timer_at = deadline
-        self._timer = self.loop.call_at(deadline, self._on_timer)
-
-    def _on_timer(self) -> None:
-        self._timer = None
-        self._timer_at = None
-        self.session.handle_timer(self.loop.time())
-        self._handle_events()
-
-
-_NEEDS_ANSWER = frozenset({CommandId.DELIVER_SM, CommandId.DATA_SM})
-_RESP_OF: dict[type[Bind], type[BindResp]] = {
-    BindTransceiver: BindTransceiverResp,
-    BindReceiver: BindReceiverResp,
-}
-
-
-def _error(pdu: Pdu, status: int) -> Pdu:
-    return error_response(pdu.command_id, pdu.sequence_number, status)
-
-
 @dataclass(slots=True)
 class _Failures:
     count: int = 0
@@ -422,13 +110,13 @@ class _Failures:
 
 @dataclass(slots=True)
 class _Registry:
-    by_account: dict[AccountId, list[_Client]] = field(default_factory=dict)
+    by_account: dict[AccountId, list[Client]] = field(default_factory=dict)
 
-    def add(self, client: _Client) -> None:
+    def add(self, client: Client) -> None:
         assert client.account is not None
         self.by_account.setdefault(client.account.id, []).append(client)
 
-    def remove(self, client: _Client) -> None:
+    def remove(self, client: Client) -> None:
         if client.account is None:
             return
         clients = self.by_account.get(client.account.id, [])
@@ -440,7 +128,7 @@ class _Registry:
     def count(self, account_id: AccountId) -> int:
         return len(self.by_account.get(account_id, ()))
 
-    def receivers(self, account_id: AccountId) -> list[_Client]:
+    def receivers(self, account_id: AccountId) -> list[Client]:
         return [c for c in self.by_account.get(account_id, ()) if c.receives]
 
 
@@ -451,7 +139,7 @@ class SmppServer:
         self.settings = settings
         self.services = services
         self.clock = clock
-        self.clients: set[_Client] = set()
+        self.clients: set[Client] = set()
         self.registry = _Registry()
         self.failures: dict[tuple[str, str], _Failures] = {}
         self.log = logging.getLogger("heliograph.smpp")
@@ -480,7 +168,7 @@ class SmppServer:
         self.log.info("SMPP server listening on %s:%d", self.settings.host, self.port)
 
     def _accept(self) -> asyncio.Protocol:
-        client = _Client(self)
+        client = Client(self)
         if len(self.clients) >= self.settings.max_connections:
             self.log.warning("connection refused: %d connections open", len(self.clients))
             self.loop.call_soon(client.close)
@@ -508,7 +196,7 @@ class SmppServer:
 
     # --- binds ------------------------------------------------------------------------------
 
-    async def authenticate(self, client: _Client, bind: Bind) -> int:
+    async def authenticate(self, client: Client, bind: Bind) -> int:
         """0 and the client knows its account, or the command_status refusing the bind."""
         s = self.settings
         key = (client.peer.rsplit(":", 1)[0], bind.system_id)
@@ -541,12 +229,12 @@ class SmppServer:
         client.account = account
         client.system_id = bind.system_id
         client.iso = bind.system_type.upper() == "ISO"
-        client.mode = _MODES.get(type(bind), "transmitter")
+        client.mode = MODES.get(type(bind), "transmitter")
         client.since = self.clock.now()
         self.registry.add(client)
         return 0
 
-    def bound(self, client: _Client) -> None:
+    def bound(self, client: Client) -> None:
         self.log.info("%s bound as %s", client.name, client.mode)
         if client.receives and client.account is not None and self.services.on_bound is not None:
             task = self.loop.create_task(self.services.on_bound(client.account.id))
@@ -554,7 +242,7 @@ class SmppServer:
             task.add_done_callback(client.tasks.discard)
         self.room.set()
 
-    def forget(self, client: _Client) -> None:
+    def forget(self, client: Client) -> None:
         self.clients.discard(client)
         self.registry.remove(client)
         self.room.set()
@@ -562,7 +250,7 @@ class SmppServer:
     # --- submit -----------------------------------------------------------------------------
 
     async def submit(
-        self, client: _Client, pdus: list[SubmitSm | DataSm | SubmitMulti]
+        self, client: Client, pdus: list[SubmitSm | DataSm | SubmitMulti]
     ) -> list[Pdu]:
         """Answers to ``pdus``, all accepted messages committed in one store write."""
         account = client.account
@@ -597,7 +285,7 @@ class SmppServer:
 
     def _answer(
         self,
-        client: _Client,
+        client: Client,
         pdu: SubmitSm | DataSm | SubmitMulti,
         result: SubmitResult | Rejected,
         refused: list[UnsuccessSme],
@@ -655,7 +343,7 @@ class SmppServer:
         except (LocalProtocolError, EncodeError) as exc:
             return f"deliver_sm not sent: {exc}"
 
-    def _receiver(self, account_id: AccountId) -> _Client | None:
+    def _receiver(self, account_id: AccountId) -> Client | None:
         clients = self.registry.receivers(account_id)
         if not clients:
             return None
