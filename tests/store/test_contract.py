@@ -1017,8 +1017,6 @@ async def test_insert_messages_failing_call_does_not_roll_back_others(store: Sto
 
 
 async def test_content_fields_reach_the_claimed_part(store: Store) -> None:
-    if type(store).__name__ == "PostgresStore":
-        pytest.skip("binary content is not supported on the PostgreSQL store in this version")
     from dataclasses import replace
 
     m = replace(

@@ -1,7 +1,6 @@
 """The Store contract for credit: balances, charges with messages, refunds, price lists.
 
-Run against every backend through the ``store`` fixture; a backend without credit
-support says so with a visible skip.
+Run against every backend through the ``store`` fixture (memory, SQLite, PostgreSQL).
 """
 
 from __future__ import annotations
@@ -29,8 +28,6 @@ S = MessageState
 
 @pytest.fixture
 async def credit_store(store: Store) -> Store:
-    if type(store).__name__ == "PostgresStore":
-        pytest.skip("credit is not supported on the PostgreSQL store in this version")
     await with_accounts(store)
     return store
 

@@ -1,7 +1,6 @@
 """The Store contract for the inbound side: MO routes and messages, opt-outs, test mode, stats.
 
-Run against every backend through the ``store`` fixture; a backend without these
-features says so with a visible skip.
+Run against every backend through the ``store`` fixture (memory, SQLite, PostgreSQL).
 """
 
 from __future__ import annotations
@@ -47,8 +46,6 @@ N3 = "+447700900003"
 
 @pytest.fixture
 async def inbound_store(store: Store) -> Store:
-    if type(store).__name__ == "PostgresStore":
-        pytest.skip("MO routing, opt-outs and test mode are not supported on PostgreSQL yet")
     await with_accounts(store)
     return store
 

@@ -1,7 +1,10 @@
 """The PostgreSQL store: several gateway nodes on one database.
 
 SQL for PostgreSQL lives here and in ``postgres_lifecycle`` (messages and
-parts) and ``postgres_cluster`` (nodes, take-over, leases); the lifecycle rules
+parts), ``postgres_submit`` (inserting them), ``postgres_reads`` (views, the
+callback outbox), ``postgres_credit`` (balances, prices, sender ids),
+``postgres_inbound`` (MO, opt-outs, test mode, statistics) and
+``postgres_cluster`` (nodes, take-over, leases); the lifecycle rules
 come from ``domain.messages`` so that this store decides exactly as SQLite and
 passes the same contract suite. Each public write method is one transaction
 (``postgres_engine.Database.write``); PostgreSQL's own group commit makes one
@@ -26,7 +29,8 @@ import asyncio
 import logging
 import socket
 import time
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
+from typing import TypeVar
 
 from heliograph.domain.accounts import Account, Credential, CredentialKind
 from heliograph.domain.ids import AccountId, ConnectorId, MessageId, UpstreamId
@@ -50,16 +54,18 @@ from heliograph.store.base import (
     StoreError,
 )
 from heliograph.store.postgres_cluster import ClusterView, Lease, NodeIdentity, TakeOver
-from heliograph.store.postgres_credit import NOT_SUPPORTED, PostgresCredit
+from heliograph.store.postgres_credit import PostgresCredit, change_balance
 from heliograph.store.postgres_engine import Conn, Database, Record, split_url
+from heliograph.store.postgres_inbound import PostgresInbound
 
 log = logging.getLogger("heliograph.store.postgres")
 
 IDEMPOTENCY_TTL_S = 86400.0
 DEFAULT_LEASE_S = 10.0
+T = TypeVar("T")
 
 
-class PostgresStore(PostgresCredit):
+class PostgresStore(PostgresCredit, PostgresInbound):
     def __init__(
         self,
         dsn: str,
@@ -101,6 +107,12 @@ class PostgresStore(PostgresCredit):
     @property
     def node_id(self) -> str:
         return self.node.id
+
+    async def _pg_read(self, job: Callable[[Conn], Awaitable[T]]) -> T:
+        return await self.db.read(job)
+
+    async def _pg_write(self, job: Callable[[Conn], Awaitable[T]]) -> T:
+        return await self.db.write(job)
 
     async def open(self, now: float | None = None) -> None:
         """Connect and migrate. The process joins the cluster as a node only when it
@@ -209,15 +221,18 @@ class PostgresStore(PostgresCredit):
         now: float,
         charge: Charge | None = None,
     ) -> IdempotentAnswer | None:
-        if charge is not None and charge.amount_micros:
-            raise StoreError(NOT_SUPPORTED)
-
         async def job(conn: Conn) -> IdempotentAnswer | None:
             if idempotency is not None:
                 earlier = await _claim_idempotency_key(conn, *idempotency, now)
                 if earlier is not None:
                     return earlier
             await sb.insert_messages(conn, messages)
+            if charge is not None and charge.amount_micros:
+                # Last, so that the account row is locked only until the commit
+                # (postgres_credit: concurrent charges queue on it).
+                await change_balance(
+                    conn, charge.account_id, -charge.amount_micros, charge.reason, now
+                )
             return None
 
         return await self.db.write(job)

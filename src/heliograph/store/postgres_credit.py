@@ -1,99 +1,176 @@
-"""Credit, sender ids, MO routing, opt-outs and test mode on PostgreSQL: not supported yet.
+"""Credit, price lists and sender ids on PostgreSQL (schema 3 and 4).
 
-Price lists and sender id lists cannot be set on PostgreSQL in this version,
-so every price list is empty (sending is free, credit is not enforced) and
-every account may use any valid sender; the operations that would change them
-answer with a clear error instead of doing nothing. Likewise there are no MO
-routes (an MO is not stored: ``insert_mo`` refuses), no opt-outs and no test
-mode (``AccountModes.test_supported`` is False, so a test request is refused),
-and statistics answer not supported.
+The rules are SQLite's (``sqlite_lifecycle.change_balance``, the credit part of
+``SqliteStore``). What several nodes add is concurrency, and the account row
+settles it: a charge or a refund is one conditional ``UPDATE … RETURNING`` of
+that row inside the caller's transaction (the insert of the charged messages,
+or the state change that refunds parts), so concurrent charges from any node
+queue on the row lock, each sees the balance the previous one committed, and
+no two can spend the same credit. The ledger row goes in the same transaction.
+
+Lock order (``postgres_lifecycle`` Rule 1, extended): an account row is locked
+last, after the parts and messages of the transaction; a refund that touches
+several accounts locks them by id.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Mapping
+from typing import TypeVar
 
-from heliograph.domain.ids import AccountId, MessageId
-from heliograph.domain.inbound import MoPlan, MoRecord, MoRoute, MoRouteSpec
-from heliograph.domain.optout import Consent, OptOut
-from heliograph.store.base import AccountModes, Balance, MessageStats, StoreError
+from heliograph.domain.ids import AccountId
+from heliograph.store.base import Balance, InsufficientCredit, NotFound
+from heliograph.store.postgres_engine import Conn
 
-NOT_SUPPORTED = "credit and price lists are not supported on the PostgreSQL store in this version"
-SENDERS_NOT_SUPPORTED = "sender id lists are not supported on the PostgreSQL store in this version"
-INBOUND_NOT_SUPPORTED = (
-    "MO routing, opt-out lists and test mode are not supported on the PostgreSQL store "
-    "in this version"
-)
-STATS_NOT_SUPPORTED = "statistics are not supported on the PostgreSQL store in this version"
+T = TypeVar("T")
+
+
+async def balance(conn: Conn, account_id: str) -> Balance:
+    row = await conn.fetchrow(
+        "SELECT balance_micros, currency FROM accounts WHERE id = $1", account_id
+    )
+    if row is None:
+        raise NotFound(f"no account {account_id}")
+    return Balance(account_id=AccountId(account_id), balance_micros=row[0], currency=row[1])
+
+
+async def change_balance(
+    conn: Conn, account_id: str, delta_micros: int, reason: str, now: float
+) -> int:
+    """Add ``delta_micros`` (negative: take) and write the ledger row. Returns the balance.
+
+    Raises: NotFound; InsufficientCredit when the balance would go below zero.
+    """
+    new: int | None = await conn.fetchval(
+        "UPDATE accounts SET balance_micros = balance_micros + $1"
+        " WHERE id = $2 AND balance_micros + $1 >= 0 RETURNING balance_micros",
+        delta_micros,
+        account_id,
+    )
+    if new is None:
+        current = await balance(conn, account_id)
+        raise InsufficientCredit(-delta_micros, current.balance_micros)
+    await conn.execute(
+        "INSERT INTO ledger (account_id, amount_micros, balance_micros, reason, at)"
+        " VALUES ($1, $2, $3, $4, $5)",
+        account_id,
+        delta_micros,
+        new,
+        reason,
+        now,
+    )
+    return new
+
+
+async def refund(conn: Conn, refunds: Mapping[str, int], reason: str, now: float) -> None:
+    """Give back the price of parts that ended without reaching an upstream (accounts by id)."""
+    for account_id in sorted(refunds):
+        if refunds[account_id]:
+            await change_balance(conn, account_id, refunds[account_id], reason, now)
 
 
 class PostgresCredit:
+    """Balances, price lists and sender ids: a mixin of ``PostgresStore``."""
+
+    async def _pg_read(self, job: Callable[[Conn], Awaitable[T]]) -> T:
+        raise NotImplementedError
+
+    async def _pg_write(self, job: Callable[[Conn], Awaitable[T]]) -> T:
+        raise NotImplementedError
+
+    # credit -----------------------------------------------------------------
+
     async def balance(self, account_id: AccountId) -> Balance:
-        return Balance(account_id=account_id, balance_micros=0, currency="EUR")
+        return await self._pg_read(lambda conn: balance(conn, account_id))
 
     async def adjust_balance(
         self, account_id: AccountId, amount_micros: int, reason: str, now: float
     ) -> Balance:
-        raise StoreError(NOT_SUPPORTED)
+        async def job(conn: Conn) -> Balance:
+            await change_balance(conn, account_id, amount_micros, reason, now)
+            return await balance(conn, account_id)
+
+        return await self._pg_write(job)
 
     async def set_price(self, account_id: AccountId | None, prefix: str, price_micros: int) -> None:
-        raise StoreError(NOT_SUPPORTED)
+        async def job(conn: Conn) -> None:
+            await conn.execute(
+                "INSERT INTO prices VALUES ($1, $2, $3) ON CONFLICT (account_id, prefix)"
+                " DO UPDATE SET price_micros = EXCLUDED.price_micros",
+                account_id or "",
+                prefix,
+                price_micros,
+            )
+
+        await self._pg_write(job)
 
     async def delete_price(self, account_id: AccountId | None, prefix: str) -> bool:
-        raise StoreError(NOT_SUPPORTED)
+        async def job(conn: Conn) -> bool:
+            status: str = await conn.execute(
+                "DELETE FROM prices WHERE account_id = $1 AND prefix = $2",
+                account_id or "",
+                prefix,
+            )
+            return status != "DELETE 0"
+
+        return await self._pg_write(job)
 
     async def price_lists(self, account_id: AccountId) -> tuple[dict[str, int], dict[str, int]]:
-        return {}, {}
+        async def job(conn: Conn) -> tuple[dict[str, int], dict[str, int]]:
+            own: dict[str, int] = {}
+            default: dict[str, int] = {}
+            rows = await conn.fetch(
+                "SELECT account_id, prefix, price_micros FROM prices"
+                " WHERE account_id = $1 OR account_id = ''",
+                account_id,
+            )
+            for owner, prefix, price in rows:
+                (own if owner else default)[prefix] = price
+            return own, default
+
+        return await self._pg_read(job)
+
+    # sender ids -------------------------------------------------------------
 
     async def senders(self, account_id: AccountId) -> list[tuple[str, bool]]:
-        return []
+        async def job(conn: Conn) -> list[tuple[str, bool]]:
+            rows = await conn.fetch(
+                "SELECT sender, is_default FROM senders WHERE account_id = $1"
+                ' ORDER BY sender COLLATE "C"',
+                account_id,
+            )
+            return [(r[0], r[1]) for r in rows]
+
+        return await self._pg_read(job)
 
     async def add_sender(
         self, account_id: AccountId, sender: str, *, default: bool, now: float
     ) -> None:
-        raise StoreError(SENDERS_NOT_SUPPORTED)
+        async def job(conn: Conn) -> None:
+            if await conn.fetchval("SELECT 1 FROM accounts WHERE id = $1", account_id) is None:
+                raise NotFound(f"no account {account_id}")
+            if default:
+                await conn.execute(
+                    "UPDATE senders SET is_default = FALSE WHERE account_id = $1 AND is_default",
+                    account_id,
+                )
+            await conn.execute(
+                "INSERT INTO senders (account_id, sender, is_default, created_at)"
+                " VALUES ($1, $2, $3, $4) ON CONFLICT (account_id, sender)"
+                " DO UPDATE SET is_default = EXCLUDED.is_default",
+                account_id,
+                sender,
+                default,
+                now,
+            )
+
+        await self._pg_write(job)
 
     async def remove_sender(self, account_id: AccountId, sender: str) -> bool:
-        raise StoreError(SENDERS_NOT_SUPPORTED)
+        async def job(conn: Conn) -> bool:
+            status: str = await conn.execute(
+                "DELETE FROM senders WHERE account_id = $1 AND sender = $2", account_id, sender
+            )
+            return status != "DELETE 0"
 
-    async def add_mo_route(self, spec: MoRouteSpec, account_id: AccountId, now: float) -> MoRoute:
-        raise StoreError(INBOUND_NOT_SUPPORTED)
-
-    async def mo_routes(self) -> list[MoRoute]:
-        return []
-
-    async def remove_mo_route(self, route_id: int) -> bool:
-        raise StoreError(INBOUND_NOT_SUPPORTED)
-
-    async def insert_mo(self, plans: Sequence[MoPlan], now: float) -> list[MessageId]:
-        raise StoreError(INBOUND_NOT_SUPPORTED)
-
-    async def list_mo(
-        self, account_id: AccountId | None, *, before: MessageId | None, limit: int
-    ) -> list[MoRecord]:
-        return []
-
-    async def account_modes(self, account_id: AccountId) -> AccountModes:
-        return AccountModes(test_supported=False)
-
-    async def set_test_mode(self, account_id: AccountId, on: bool) -> None:
-        raise StoreError(INBOUND_NOT_SUPPORTED)
-
-    async def record_consent(self, consent: Consent) -> bool:
-        raise StoreError(INBOUND_NOT_SUPPORTED)
-
-    async def opted_out(self, account_id: AccountId, numbers: Sequence[str]) -> set[str]:
-        return set()
-
-    async def optouts(
-        self, account_id: AccountId, *, after: str | None, limit: int
-    ) -> list[OptOut]:
-        return []
-
-    async def consents(self, account_id: AccountId, number: str) -> list[Consent]:
-        return []
-
-    async def message_stats(
-        self, account_id: AccountId, created_from: float | None, created_to: float | None
-    ) -> MessageStats:
-        raise StoreError(STATS_NOT_SUPPORTED)
+        return await self._pg_write(job)

@@ -29,6 +29,13 @@ in shared mode while it looks for receipts waiting for its ids; a receipt
 writer that is about to leave receipts waiting takes it in exclusive mode first
 and looks once more. Either the recorder sees the waiting receipt, or the
 receipt writer sees the recorded id: never neither.
+
+Rule 5: credit goes last. A part that ends without reaching an upstream
+(failed, expired or cancelled from the queue or from sending) gives its price
+back in the same transaction, after the parts and messages are written, by a
+conditional update of the account row (``postgres_credit.refund``, accounts by
+id). Account rows are the last locks a transaction takes; the charge of an
+insert transaction is its last statement, so the row is held only until commit.
 """
 
 from __future__ import annotations
@@ -50,6 +57,7 @@ from heliograph.domain.messages import (
 )
 from heliograph.domain.outcomes import Receipt
 from heliograph.store.base import Changes, ClaimedPart, Conflict, NotFound, PartResult
+from heliograph.store.postgres_credit import refund
 from heliograph.store.postgres_engine import Conn, Record
 from heliograph.store.postgres_reads import get_message
 
@@ -75,13 +83,19 @@ class _Msg:
 
 
 _MSG_COLUMNS = (
-    "id, account_id, state, parts, callback_url, reference, recipient, sender, callback_format"
+    "id, account_id, state, parts, callback_url, reference, recipient, sender, callback_format,"
+    " price_micros"
 )
+_PRICE = 9  # index of price_micros in a message row
 _READ = f"SELECT {_MSG_COLUMNS} FROM messages WHERE id = ANY($1::text[])"
 _READ_FOR_CLAIM = (
-    f"SELECT {_MSG_COLUMNS}, text, encoding, data_coding, concat_ref, priority, udh"
+    f"SELECT {_MSG_COLUMNS}, text, encoding, data_coding, concat_ref, priority, udh, test,"
+    " payload, dest_port, src_port, message_class, languages"
     " FROM messages WHERE id = ANY($1::text[])"
 )
+# A part that ends in one of these straight from queued or sending never
+# reached an upstream: its price goes back (as sqlite_lifecycle._NEVER_SENT_ENDS).
+NEVER_SENT_ENDS = frozenset({MessageState.FAILED, MessageState.EXPIRED, MessageState.CANCELLED})
 
 
 async def _lock(conn: Conn, ids: Iterable[str], sql: str = _READ) -> dict[str, Record]:
@@ -176,6 +190,19 @@ async def _advance(
         )
 
 
+async def _refund(
+    conn: Conn, locked: Mapping[str, Record], message_ids: Iterable[str], reason: str, now: float
+) -> None:
+    """Rule 5: one part's price back for every message id listed (once per part)."""
+    refunds: dict[str, int] = {}
+    for mid in message_ids:
+        row = locked[mid]
+        if row[_PRICE]:
+            refunds[row[1]] = refunds.get(row[1], 0) + row[_PRICE]
+    if refunds:
+        await refund(conn, refunds, reason, now)
+
+
 def _touch(
     touched: dict[str, MessageState],
     errors: dict[str, str],
@@ -235,17 +262,25 @@ async def claim_parts(
                 parts=m[3],
                 to=m[6],
                 sender=m[7],
-                text=m[9],
-                encoding=m[10],
-                data_coding=m[11],
-                concat_ref=m[12],
-                priority=m[13],
+                text=m[10],
+                encoding=m[11],
+                data_coding=m[12],
+                concat_ref=m[13],
+                priority=m[14],
                 attempts=r[4],
                 expires_at=r[5],
-                udh=m[14],
+                udh=m[15],
+                test=m[16],
+                payload=m[17],
+                dest_port=m[18],
+                src_port=m[19],
+                message_class=m[20],
+                languages=frozenset(m[21]) if m[21] else None,
             )
         )
     await _advance(conn, locked, touched, errors, now, changes)
+    expired = [r[1] for r in rows if r[3] == S.EXPIRED.value]
+    await _refund(conn, locked, expired, "refund: parts expired before sending", now)
     return claimed, changes
 
 
@@ -261,6 +296,7 @@ async def record_results(conn: Conn, results: Sequence[PartResult], now: float) 
     touched: dict[str, MessageState] = {}
     errors: dict[str, str] = {}
     accepted: Found = {}
+    never_sent: list[str] = []
     for part_id, state, message_id in rows:
         r = latest[part_id]
         if not can_transition(S(state), r.state):
@@ -269,6 +305,8 @@ async def record_results(conn: Conn, results: Sequence[PartResult], now: float) 
         for column, value in zip(columns, values, strict=True):
             column.append(value)
         _touch(touched, errors, message_id, r.state, r.error)
+        if r.state in NEVER_SENT_ENDS:
+            never_sent.append(message_id)
         if r.upstream_id is not None and r.connector is not None:
             accepted[(r.connector, r.upstream_id)] = (part_id, r.state, message_id)
     if not touched:
@@ -282,7 +320,10 @@ async def record_results(conn: Conn, results: Sequence[PartResult], now: float) 
         *columns,
         now,
     )
-    await _advance(conn, await _lock(conn, touched), touched, errors, now, changes)
+    locked = await _lock(conn, touched)
+    await _advance(conn, locked, touched, errors, now, changes)
+    reason = "refund: parts failed before reaching an upstream"
+    await _refund(conn, locked, never_sent, reason, now)
     if accepted:
         await _match_pending(conn, accepted, now, changes)
     return changes
@@ -411,7 +452,11 @@ async def move_parts(
         now,
         [r[0] for r in rows],
     )
-    await _advance(conn, await _lock(conn, touched), touched, errors, now, changes)
+    locked = await _lock(conn, touched)
+    await _advance(conn, locked, touched, errors, now, changes)
+    if new in NEVER_SENT_ENDS:
+        refunded = [r[2] for r in rows]
+        await _refund(conn, locked, refunded, f"refund: parts {new.value} before sending", now)
     changes.resent = len(rows)
     return changes
 

@@ -20,7 +20,8 @@ S = MessageState
 
 _VIEW_COLUMNS = (
     "m.id, m.account_id, m.recipient, m.sender, m.text, m.encoding, m.state, m.reference,"
-    " m.callback_url, m.priority, m.created_at, m.updated_at, m.due_at, m.expires_at, m.error"
+    " m.callback_url, m.priority, m.created_at, m.updated_at, m.due_at, m.expires_at, m.error,"
+    " m.test"
 )
 _PART_COLUMNS = "p.seq, p.state, p.connector, p.upstream_id, p.attempts, p.error, p.updated_at"
 
@@ -33,16 +34,16 @@ def _views(rows: Sequence[Record]) -> list[MessageView]:
         if r[0] not in heads:
             heads[r[0]] = r
             parts[r[0]] = []
-        if r[15] is not None:
+        if r[16] is not None:
             parts[r[0]].append(
                 PartView(
-                    seq=r[15],
-                    state=S(r[16]),
-                    connector=r[17],
-                    upstream_id=r[18],
-                    attempts=r[19],
-                    error=r[20],
-                    updated_at=r[21],
+                    seq=r[16],
+                    state=S(r[17]),
+                    connector=r[18],
+                    upstream_id=r[19],
+                    attempts=r[20],
+                    error=r[21],
+                    updated_at=r[22],
                 )
             )
     return [
@@ -63,6 +64,7 @@ def _views(rows: Sequence[Record]) -> list[MessageView]:
             expires_at=r[13],
             error=r[14],
             parts=tuple(parts[mid]),
+            test=r[15],
         )
         for mid, r in heads.items()
     ]

@@ -19,15 +19,19 @@ WITH t AS (
     SELECT * FROM unnest(
         $1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::int[],
         $8::int[], $9::int[], $10::text[], $11::text[], $12::text[], $13::text[], $14::int[],
-        $15::float8[], $16::float8[], $17::float8[], $18::bytea[]
+        $15::float8[], $16::float8[], $17::float8[], $18::bytea[], $19::int8[], $20::bool[],
+        $21::bytea[], $22::int[], $23::int[], $24::int[], $25::text[]
     ) WITH ORDINALITY AS t(id, acct, rcpt, sndr, txt, enc, dc, n, cref, st, ref, cb, cbf, pri,
-                           created, due, exp, udh, ord)
+                           created, due, exp, udh, price, test, payload, dport, sport, mclass,
+                           langs, ord)
 ), m AS (
     INSERT INTO messages (id, account_id, recipient, sender, text, encoding, data_coding,
         parts, concat_ref, state, reference, callback_url, callback_format, priority,
-        created_at, updated_at, due_at, expires_at, udh)
+        created_at, updated_at, due_at, expires_at, udh, price_micros, test, payload,
+        dest_port, src_port, message_class, languages)
     SELECT id, acct, rcpt, sndr, txt, enc, dc, n, cref, st, ref, cb, cbf, pri, created, created,
-        due, exp, udh
+        due, exp, udh, price, test, payload, dport, sport, mclass,
+        string_to_array(langs, ',')::int[]
     FROM t ORDER BY ord
 )
 INSERT INTO parts (message_id, seq, state, priority, due_at, expires_at, updated_at)
@@ -40,9 +44,12 @@ COPY_FROM = 64  # messages per insert from which COPY beats one unnest statement
 _MESSAGE_COLUMNS = (
     "id", "account_id", "recipient", "sender", "text", "encoding", "data_coding", "parts",
     "concat_ref", "state", "reference", "callback_url", "callback_format", "priority",
-    "created_at", "updated_at", "due_at", "expires_at", "udh",
+    "created_at", "updated_at", "due_at", "expires_at", "udh", "price_micros", "test", "payload",
+    "dest_port", "src_port", "message_class", "languages",
 )  # fmt: skip
 _PART_COLUMNS = ("message_id", "seq", "state", "priority", "due_at", "expires_at", "updated_at")
+_UPDATED_AT = 15  # the column the unnest statement fills from created_at
+_LANGUAGES = 25
 
 
 def _message_row(m: NewMessage) -> tuple[Any, ...]:
@@ -66,6 +73,13 @@ def _message_row(m: NewMessage) -> tuple[Any, ...]:
         m.due_at,
         m.expires_at,
         m.udh,
+        m.price_micros,
+        m.test,
+        m.payload,
+        m.dest_port,
+        m.src_port,
+        m.message_class,
+        sorted(m.languages) if m.languages else None,
     )
 
 
@@ -84,8 +98,14 @@ async def insert_messages(conn: Conn, messages: Sequence[NewMessage]) -> None:
         ]
         await conn.copy_records_to_table("parts", records=parts, columns=_PART_COLUMNS)
         return
-    columns: list[list[Any]] = [[] for _ in range(18)]
+    columns: list[list[Any]] = [[] for _ in range(len(_MESSAGE_COLUMNS) - 1)]
     for row in rows:
-        for column, value in zip(columns, row[:15] + row[16:], strict=True):
+        languages = row[_LANGUAGES]
+        unnested = (
+            *row[:_UPDATED_AT],
+            *row[_UPDATED_AT + 1 : _LANGUAGES],
+            ",".join(map(str, languages)) if languages else None,  # unnest takes no ragged arrays
+        )
+        for column, value in zip(columns, unnested, strict=True):
             column.append(value)
     await conn.execute(_INSERT, *columns)
