@@ -30,6 +30,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from functools import lru_cache
 
+from heliograph.domain.content import split_message
 from heliograph.domain.ids import ConnectorId, UpstreamId
 from heliograph.domain.messages import MessageState
 from heliograph.domain.outcomes import Receipt
@@ -154,6 +155,8 @@ def _single_part(text: str, encoding: str) -> SplitText | None:
 
 def split_part(part: ClaimedPart) -> SplitText:
     """The message's parts as the submit path counted them. Raises: EncodeError."""
+    if part.payload is not None or part.message_class is not None or part.languages:
+        return split_message(part)  # binary content, class, national tables: domain.content
     if part.parts == 1 and part.udh is None:
         single = _single_part(part.text, part.encoding)
         if single is not None:
