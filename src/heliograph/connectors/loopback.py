@@ -11,8 +11,10 @@ the upstream of the benchmarks.
 
 Receipts wait in a deque ordered by due time; one timer task releases all that
 are due in one batch, so a thousand parts cost one wake-up, not a thousand.
-``inject_mo()`` makes up an MO message as if a subscriber had sent one, for
-tests and demonstrations (``POST /v1/simulate/mo``).
+Binary parts (WAP Push, OTA, vCard...) are built with the connectors' own
+splitter (``domain.content.split_message``), so one that no SMSC could be sent
+fails here too. ``inject_mo()`` makes up an MO message as if a subscriber had
+sent one, for tests and demonstrations (``POST /v1/simulate/mo``).
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ from collections import deque
 from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass
 
+from heliograph.domain.content import split_message
 from heliograph.domain.ids import ConnectorId, UpstreamId
 from heliograph.domain.messages import MessageState, MoMessage
 from heliograph.domain.outcomes import (
@@ -35,6 +38,7 @@ from heliograph.domain.outcomes import (
 )
 from heliograph.services.ids import new_message_id
 from heliograph.services.ports import Clock, Inbound, OutboundPart
+from heliograph.wire.errors import EncodeError
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -47,6 +51,15 @@ class LoopbackSettings:
     permanent_failure_ratio: float = 0.0
     receipts: bool = True
     seed: int | None = None
+
+
+def _unencodable(part: OutboundPart) -> str | None:
+    """Why a binary part cannot be built as an SMSC would receive it (None: it can)."""
+    try:
+        split = split_message(part)
+    except EncodeError as exc:
+        return str(exc)
+    return None if 1 <= part.seq <= len(split.parts) else f"no part {part.seq}"
 
 
 class LoopbackConnector:
@@ -101,7 +114,10 @@ class LoopbackConnector:
         now = self._clock.now()
         outcomes: list[SubmitOutcome] = []
         rand = self._random.random
-        for _ in parts:
+        for part in parts:
+            if part.payload is not None and (problem := _unencodable(part)) is not None:
+                outcomes.append(PermanentFailure(reason=f"cannot encode the part: {problem}"))
+                continue
             if s.temporary_failure_ratio and rand() < s.temporary_failure_ratio:
                 outcomes.append(TemporaryFailure(reason="loopback: simulated throttling"))
                 continue
