@@ -4,12 +4,20 @@ from __future__ import annotations
 
 import base64
 import io
+import os
+import uuid
 from typing import Any
 
 import pytest
 
+from heliograph.domain.accounts import Account, CredentialKind, secret_credential
+from heliograph.domain.content import split_message
+from heliograph.domain.ids import AccountId
+from heliograph.wire.gsm.gsm7 import DEFAULT
 from heliograph.wire.ota.bitmap import decode_ota_bitmap
-from heliograph.wire.ota.logos import decode_operator_logo
+from heliograph.wire.ota.logos import decode_operator_logo, decode_picture_message
+from heliograph.wire.wap.si import decode_si
+from heliograph.wire.wap.wsp import decode_push
 from tests.servers.conftest import Api, post
 
 TO = "+447700900123"
@@ -235,3 +243,133 @@ async def test_openapi_documents_the_content_kinds(api: Api) -> None:
     schemas = (await resp.json())["components"]["schemas"]
     assert "WapSiBody" in schemas and "BinaryBody" in schemas
     assert "content" in schemas["SubmitBody"]["properties"]
+
+
+# --- dialects: the seed documents' content requests, output bytes checked ---------------
+
+
+async def _pin_account(api: Api, username: str, pin: str) -> None:
+    now = api.clock.now()
+    account = Account(
+        id=AccountId(uuid.uuid4().hex),
+        name=username,
+        callback_url=None,
+        callback_secret="whsec_test",
+        created_at=now,
+    )
+    cred = secret_credential(account.id, CredentialKind.PIN, username, pin, os.urandom(16), now)
+    await api.gateway.store.create_account(account, [cred])
+
+
+async def _csoft(api: Api, body: str) -> tuple[str, list[Any]]:
+    """POST a csoft form body verbatim; (answer, the parts stored for the message)."""
+    await _pin_account(api, "ANOther.12345", "12345678")
+    resp = await api.client.post(
+        "/webservices/http/sendmms",
+        data=body.encode(),
+        headers={"Content-Type": "application/x-www-form-urlencoded"},
+    )
+    answer = await resp.text()
+    parts, _ = await api.gateway.store.claim_parts(now=api.clock.now() + 10, limit=100)
+    return answer, sorted(parts, key=lambda p: p.seq)
+
+
+async def test_csoft_pdu_text_to_port_5000_byte_for_byte(api: Api) -> None:
+    body = (
+        "UserName=ANOther.12345&PIN=12345678&SendTo=447700912345&&ResponseFormat=3"
+        "&SmsSubmitPduDataCodingScheme=00&SmsSubmitPduProtocolIdentifier=00"
+        "&SmsSubmitPduUserDataHeader=06050450000000&Message=This%20is%20a%20message%20to%20port"
+        "%205000"
+    )
+    answer, (part,) = await _csoft(api, body)
+    assert "Report=%2D2" in answer
+    (sent,) = split_message(part).parts
+    assert sent.udh == bytes.fromhex("06050450000000")
+    assert sent.payload == DEFAULT.encode("This is a message to port 5000")  # unpacked septets
+    assert part.data_coding == 0x00
+
+
+async def test_csoft_pdu_vcard_byte_for_byte(api: Api) -> None:
+    body = (
+        "UserName=ANOther.12345&PIN=12345678&SendTo=447700912345&SmsSubmitPduDataCodingScheme=00"
+        "&SmsSubmitPduProtocolIdentifier=00&SmsSubmitPduUserDataHeader=06050423F40000"
+        "&Message=BEGIN:VCARD%0D%0AVERSION:2.1D%0D%0AN:Smith,John,MD%0D%0ATEL;PREF;VOICE:"
+        "447700912345%0D%0AEND:VCARD&ResponseFormat=3"
+    )
+    answer, (part,) = await _csoft(api, body)
+    assert "Report=%2D2" in answer
+    (sent,) = split_message(part).parts
+    assert sent.udh == bytes.fromhex("06050423f40000")
+    card = (
+        "BEGIN:VCARD\r\nVERSION:2.1D\r\nN:Smith,John,MD\r\nTEL;PREF;VOICE:447700912345\r\nEND:VCARD"
+    )
+    assert sent.payload == DEFAULT.encode(card)
+
+
+@pytest.mark.parametrize(
+    ("form", "port", "check"),
+    [
+        (
+            "vCard=BEGIN:VCARD%0D%0AFN:Connection%20Software%0D%0ATEL:%2B442077138000%0D%0A"
+            "END:VCARD",
+            9204,
+            b"BEGIN:VCARD\r\nFN:Connection Software\r\nTEL:+442077138000\r\nEND:VCARD\r\n",
+        ),
+        (
+            "si-href=http://www.csoft.co.uk/images/smiley1.gif&si-content=Connection%20Software"
+            "&si-action=signal-high&si-created=2026-01-31T09:00:00Z",
+            2948,
+            None,
+        ),
+        ("Ringtone=fifth:d=4,o=5,b=63:8P,8G5,8G5,8G5,2D%235&PhoneMake=Nokia", 5505, None),
+        (
+            "OperatorLogo=42f45000480e01" + "f0" * 126 + "&MCC=234&MNC=33&PhoneMake=Nokia",
+            5506,
+            bytes.fromhex("32f43300480e01") + b"\xf0" * 126,
+        ),
+        (
+            "PictureMessage=00481c01" + "0f" * 252 + "&Message=Golf&PhoneMake=Nokia",
+            5514,
+            None,
+        ),
+    ],
+)
+async def test_csoft_content_tags_reach_the_store(
+    api: Api, form: str, port: int, check: bytes | None
+) -> None:
+    body = "UserName=ANOther.12345&PIN=12345678&SendTo=447700912345&" + form
+    answer, parts = await _csoft(api, body)
+    assert answer.startswith("-2 - Accepted"), answer
+    assert parts and parts[0].dest_port == port
+    if check is not None:
+        assert parts[0].payload == check
+    if port == 2948:
+        si = decode_si(decode_push(parts[0].payload).data)
+        assert (si.href, si.text, si.action) == (
+            "http://www.csoft.co.uk/images/smiley1.gif",
+            "Connection Software",
+            "signal-high",
+        )
+    if port == 5514:
+        assert decode_picture_message(b"".join(p.payload for p in parts[:1])).text == "Golf"
+
+
+@pytest.mark.parametrize(
+    ("form", "answer"),
+    [
+        ("OperatorLogo=10147&MCC=234&MNC=33&PhoneMake=Nokia", "37 - Not supported"),
+        ("Ringtone=fifth:d=4,o=5,b=63:8P&PhoneMake=Motorola", "37 - Not supported"),
+        (
+            "SmsSubmitPduDataCodingScheme=00&SmsSubmitPduProtocolIdentifier=41"
+            "&SmsSubmitPduUserDataHeader=00&SmsSubmitPduUserData=41",
+            "37 - Not supported",
+        ),
+        ("vCard=BEGIN:VCARD%0D%0Ahello%0D%0AEND:VCARD", "31 - Invalid parameter: line 2"),
+        ("Ringtone=la:la:la&PhoneMake=Nokia", "31 - Invalid parameter"),
+    ],
+)
+async def test_csoft_content_refusals(api: Api, form: str, answer: str) -> None:
+    body = "UserName=ANOther.12345&PIN=12345678&SendTo=447700912345&" + form
+    got, parts = await _csoft(api, body)
+    assert got.startswith(answer), got
+    assert parts == []

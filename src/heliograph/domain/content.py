@@ -24,6 +24,7 @@ no I/O, no clock; errors are ``Rejected`` naming the field.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from datetime import datetime
@@ -357,13 +358,23 @@ def _wap_sl(c: WapSl) -> _Octets:
     return _Octets(f"WAP Push SL {c.href}", pdu, WAP_PUSH_PORT, WSP_CONNECTIONLESS_PORT)
 
 
+# RFC 2425 §5.8.2 / vCard 2.1 §2.1.2: [group.]name[;params]:value
+_PROPERTY: Final = re.compile(r"[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)?(?:;[^:]*)?:")
+
+
 def _vobject(text: str, kind: str, port: SmartPort) -> _Octets:
+    """A vCard or vCalendar checked line by line: BEGIN/END of ``kind`` and properties."""
     payload = vobject_payload(text)
-    first = text.strip().splitlines()[0].strip().upper()
-    if first != f"BEGIN:{kind}":
+    lines = text.replace("\r\n", "\n").replace("\r", "\n").strip("\n").split("\n")
+    if lines[0].strip().upper() != f"BEGIN:{kind}":
         raise _bad(f"a {kind} starts with BEGIN:{kind}", "content.text")
-    if not any(line.upper().startswith("VERSION:") for line in text.splitlines()):
-        raise _bad(f"a {kind} needs a VERSION line", "content.text")
+    if len(lines) < 3:
+        raise _bad(f"the {kind} has no properties", "content.text")
+    soft_break = False  # quoted-printable soft line break: the next line continues this one
+    for number, line in enumerate(lines[1:-1], 2):
+        if not (soft_break or line[:1] in (" ", "\t") or _PROPERTY.match(line)):
+            raise _bad(f"line {number} is not NAME:value: {line[:40]!r}", "content.text")
+        soft_break = line.endswith("=")
     return _Octets(text.strip(), payload, port, 0)
 
 

@@ -6,8 +6,9 @@ Username and PIN. A text message goes through the one submit path; the
 features Heliograph does not have yet are answered with report 37 "Not
 supported" naming the feature, never dropped: address books
 (``SendToAddressBook`` and its Cc/Bcc forms), ``ReplyTo`` (it must be checked
-against the account's permitted senders, which do not exist yet) and every
-content kind (``csoft_content``). Every answer is HTTP 200 with the report in
+against the account's permitted senders, which do not exist yet), library
+numbers and MMS / WAP Push files. The other content kinds (``csoft_content``)
+go through the same submit path as rich content. Every answer is HTTP 200 with the report in
 the body, as csoft answers; a bad method is 405 with a report.
 
 The checks run in this order, so that a request with several problems gets
@@ -22,10 +23,11 @@ from aiohttp import web
 
 from heliograph.domain.accounts import Account, CredentialKind
 from heliograph.domain.addresses import normalize_msisdn
+from heliograph.domain.content import Content
 from heliograph.domain.rejections import Rejected
 from heliograph.domain.submission import RecipientPlan, SubmitRequest
 from heliograph.servers.http.context import SERVICES
-from heliograph.servers.http.dialects.csoft_content import kind_of, parse_content
+from heliograph.servers.http.dialects.csoft_content import parse_content, submit_content
 from heliograph.servers.http.dialects.csoft_params import (
     Form,
     FormError,
@@ -76,8 +78,8 @@ async def _login(request: web.Request, form: Form) -> Account:
     return await request.app[SERVICES].accounts.by_secret(CredentialKind.PIN, username, pin)
 
 
-def _check(general: General, form: Form) -> str:
-    """Everything but the login, in the order described above; returns the text."""
+def _check(general: General, form: Form) -> tuple[str, Content | None]:
+    """Everything but the login, in the order described above: (text, content)."""
     if general.address_books:
         raise CsoftError(Report.NOT_SUPPORTED, f"{general.address_books[0].tag} (address books)")
     if not general.numbers:
@@ -88,10 +90,10 @@ def _check(general: General, form: Form) -> str:
         raise CsoftError(Report.NOT_SUPPORTED, "ReplyTo (permitted senders)")
     content = parse_content(form.values)
     if content is not None:
-        raise CsoftError(Report.NOT_SUPPORTED, f"{kind_of(content).value} content")
+        return "", submit_content(content, general.message)
     if general.message is None:
         raise CsoftError(Report.MISSING_PARAMETER, "Message")
-    return general.message
+    return general.message, None
 
 
 def _valid(number: str) -> bool:
@@ -114,11 +116,12 @@ async def send(request: web.Request) -> web.Response:
     try:
         account = await _login(request, form)
         general = parse_general(form.values)
-        text = _check(general, form)
+        text, content = _check(general, form)
         req = SubmitRequest(
             account_id=account.id,
             to=general.numbers,
             text=text,
+            content=content,
             schedule_at=general.send_at,
             delay_s=general.delay_min * 60.0 if general.delay_min is not None else None,
         )

@@ -3,9 +3,10 @@
 ``parse_content()`` reads the tags of one content kind into a typed value and
 checks them as csoft's page describes them (library number ranges, hex data,
 file name length, the SI date format and action list, PDU octets). The values
-are what the content builders (``wire.wap``, ``wire.mms``, Nokia Smart
-Messaging) will take; until those exist, the dialect answers every content
-kind with a "not supported" report. A request mixing two kinds, or a tag
+become ``domain.content`` values (``submit_content()``) that the submit path
+plans into WAP Push, Smart Messaging and port-addressed parts; what Heliograph
+does not send yet (library numbers, MMS and WAP Push files) is answered with a
+"not supported" report. A request mixing two kinds, or a tag
 without the tag it belongs to (``MCC`` without ``OperatorLogo``), is refused.
 """
 
@@ -16,7 +17,12 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from enum import StrEnum
 
+from heliograph.domain import content as dc
 from heliograph.servers.http.dialects.csoft_reports import CsoftError, Report
+from heliograph.wire.errors import EncodeError
+from heliograph.wire.gsm.dcs import Alphabet, decode_dcs
+from heliograph.wire.gsm.gsm7 import DEFAULT
+from heliograph.wire.wap.si import parse_si_date
 
 
 class ContentKind(StrEnum):
@@ -358,3 +364,71 @@ def kind_of(content: Content) -> ContentKind:
             return ContentKind.SERVICE_INDICATION
         case Pdu():
             return ContentKind.PDU
+
+
+def submit_content(content: Content, message: str | None) -> dc.Content:
+    """The ``domain.content`` value the submit path plans for ``content``.
+
+    ``message`` is the Message tag: a picture message's text, or a PDU's user data.
+    Raises: CsoftError NOT_SUPPORTED for what Heliograph does not send yet (library
+    numbers, MMS and WAP Push files, ringtones for phones other than Nokia, a
+    protocol identifier other than 00), INVALID_PARAMETER for a Message the DCS cannot carry.
+    """
+    match content:
+        case OtaBitmap(library_number=int()) | Ringtone(library_number=int()):
+            raise CsoftError(Report.NOT_SUPPORTED, f"{kind_of(content).value} library numbers")
+        case OtaBitmap(kind=ContentKind.OPERATOR_LOGO, bitmap=bytes() as bitmap):
+            return dc.OperatorLogo(
+                bitmap=bitmap, mcc=f"{content.mcc:03d}", mnc=f"{content.mnc:02d}"
+            )
+        case OtaBitmap(kind=ContentKind.GROUP_GRAPHIC, bitmap=bytes() as bitmap):
+            return dc.GroupGraphic(bitmap=bitmap)
+        case OtaBitmap(bitmap=bytes() as bitmap):
+            return dc.Picture(bitmap=bitmap, text=message or "")
+        case Ringtone(rtttl=str() as rtttl) if content.phone_make == "Nokia":
+            return dc.Ringtone(rtttl=rtttl)
+        case Ringtone():
+            raise CsoftError(Report.NOT_SUPPORTED, f"ringtones for {content.phone_make} phones")
+        case Card(kind=ContentKind.VCARD):
+            return dc.VCard(text=content.text)
+        case Card():
+            return dc.VCal(text=content.text)
+        case ServiceIndication():
+            return _si(content)
+        case Pdu():
+            return _pdu_content(content)
+    raise CsoftError(Report.NOT_SUPPORTED, f"{kind_of(content).value} content")
+
+
+def _si(si: ServiceIndication) -> dc.WapSi:
+    info: tuple[tuple[str, str], ...] = ()
+    if si.info_class is not None or si.info_pcdata is not None:
+        info = ((si.info_class or "", si.info_pcdata or ""),)
+    return dc.WapSi(
+        href=si.href,
+        text=si.content or "",
+        action=si.action,
+        si_id=si.si_id,
+        created=parse_si_date(si.created) if si.created else None,
+        expires=parse_si_date(si.expires) if si.expires else None,
+        info=info,
+    )
+
+
+def _pdu_content(pdu: Pdu) -> dc.Binary:
+    if pdu.protocol_identifier != 0:
+        raise CsoftError(Report.NOT_SUPPORTED, "SmsSubmitPduProtocolIdentifier other than 00")
+    data = pdu.user_data
+    if data is None:
+        assert pdu.message is not None
+        alphabet = decode_dcs(pdu.data_coding_scheme).alphabet
+        try:
+            if alphabet is Alphabet.GSM7:
+                data = DEFAULT.encode(pdu.message)  # unpacked septets, as SMPP carries them
+            elif alphabet is Alphabet.UCS2:
+                data = pdu.message.encode("utf-16-be")
+            else:
+                data = pdu.message.encode("latin-1")
+        except (EncodeError, UnicodeEncodeError) as exc:
+            raise _invalid(f"Message cannot be written with this data coding: {exc}") from exc
+    return dc.Binary(payload=data, udh=pdu.user_data_header, data_coding=pdu.data_coding_scheme)
