@@ -14,6 +14,7 @@ from heliograph.domain.content import (
     Binary,
     GroupGraphic,
     Mms,
+    MmsNotification,
     OperatorLogo,
     Picture,
     Ringtone,
@@ -119,6 +120,9 @@ def test_wap_sl_with_action() -> None:
         (Binary(payload=b"x", dest_port=70000), "content.dest_port"),
         (Binary(payload=b"x", src_port=5), "content.dest_port"),
         (Binary(payload=b"x", data_coding=256), "content.data_coding"),
+        (MmsNotification(url="ftp://x/m", size=10), "content.url"),
+        (MmsNotification(url="http://x/m", size=0), "content.size"),
+        (MmsNotification(url="http://x/m", size=1, expiry_s=5), "content.expiry_s"),
     ],
 )
 def test_bad_content_names_the_field(content: object, field: str) -> None:

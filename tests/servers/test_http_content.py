@@ -14,6 +14,7 @@ from heliograph.domain.accounts import Account, CredentialKind, secret_credentia
 from heliograph.domain.content import split_message
 from heliograph.domain.ids import AccountId
 from heliograph.wire.gsm.gsm7 import DEFAULT
+from heliograph.wire.mms.pdus import NotificationInd, decode_pdu
 from heliograph.wire.ota.bitmap import decode_ota_bitmap
 from heliograph.wire.ota.logos import decode_operator_logo, decode_picture_message
 from heliograph.wire.wap.si import decode_si
@@ -373,3 +374,63 @@ async def test_csoft_content_refusals(api: Api, form: str, answer: str) -> None:
     got, parts = await _csoft(api, body)
     assert got.startswith(answer), got
     assert parts == []
+
+
+async def _mx(api: Api, **fields: str) -> tuple[int, str, list[Any]]:
+    """GET /sms/v1/send (MX Telecom); (status, answer, the parts stored)."""
+    now = api.clock.now()
+    account = Account(
+        id=AccountId(uuid.uuid4().hex),
+        name="mx",
+        callback_url=None,
+        callback_secret="whsec_test",
+        created_at=now,
+    )
+    cred = secret_credential(account.id, CredentialKind.PASSWORD, "mx", "pw", os.urandom(16), now)
+    await api.gateway.store.create_account(account, [cred])
+    query = {"user": "mx", "pass": "pw", "smsto": "447700900123", **fields}
+    resp = await api.client.get("/sms/v1/send", params=query)
+    parts, _ = await api.gateway.store.claim_parts(now=api.clock.now() + 10, limit=100)
+    return resp.status, await resp.text(), sorted(parts, key=lambda p: p.seq)
+
+
+async def test_mxtelecom_8bit_with_udh_flash_and_wap_push(api: Api) -> None:
+    status, answer, (part,) = await _mx(api, bits="8", smsmsg="cafe", smsudh="06050415810000")
+    assert status == 200, answer
+    assert (part.udh, part.payload, part.data_coding) == (
+        bytes.fromhex("06050415810000"),
+        b"\xca\xfe",
+        0x04,
+    )
+
+
+async def test_mxtelecom_text_behind_udh_and_flash(api: Api) -> None:
+    status, answer, (part,) = await _mx(api, smsmsg="Hi", smsudh="050003070201", flash="1")
+    assert status == 200, answer
+    (sent,) = split_message(part).parts
+    assert (part.udh, sent.payload) == (bytes.fromhex("050003070201"), DEFAULT.encode("Hi"))
+    assert part.message_class == 0 and split_message(part).data_coding == 0x10
+
+
+@pytest.mark.parametrize(
+    ("fields", "port"),
+    [
+        ({"wappush_url": "http://x.test/offer", "wappush_text": "Offer"}, 2948),
+        ({"mms_url": "http://x.test/m/1", "mms_subject": "Hello", "mms_size": "20480"}, 2948),
+        ({"vcard": "BEGIN:VCARD\r\nVERSION:2.1\r\nN:Smith;John\r\nEND:VCARD"}, 9204),
+    ],
+)
+async def test_mxtelecom_content_parameters(api: Api, fields: dict[str, str], port: int) -> None:
+    status, answer, parts = await _mx(api, **fields)
+    assert status == 200, answer
+    assert parts[0].dest_port == port
+    if "mms_url" in fields:
+        push = decode_push(parts[0].payload)
+        assert push.content_type.media_type == "application/vnd.wap.mms-message"
+        notification = decode_pdu(push.data)
+        assert isinstance(notification, NotificationInd)
+        assert (notification.content_location, notification.message_size) == (
+            "http://x.test/m/1",
+            20480,
+        )
+        assert notification.subject == "Hello"

@@ -12,6 +12,8 @@ sent:
   ← 9200 (``wire.wap.push.push_parts`` splits identically);
 * vCard / vCalendar to 9204 / 9205 from 0, ringing tone 5505, operator logo 5506, CLI
   icon 5507, picture message 5514 (Nokia Smart Messaging 3.0.0; ``wire.ota.smart``);
+* an MMS notification (m-notification-ind, OMA-MMS-ENC §6.2) pointing at a URL, by WAP
+  Push to the MMS user agent;
 * raw binary: octets with the client's own UDH (one part, sent as given), with ports,
   or plain (concatenated when long).
 
@@ -27,8 +29,9 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Final, Protocol
+from zlib import crc32
 
 from heliograph.domain.rejections import Rejected, RejectReason
 from heliograph.wire.errors import DecodeError, EncodeError
@@ -43,6 +46,7 @@ from heliograph.wire.gsm.parts import (
 )
 from heliograph.wire.gsm.shift_tables import NationalLanguage
 from heliograph.wire.gsm.udh import application_port_ie, decode_udh
+from heliograph.wire.mms.pdus import NotificationInd, encode_pdu
 from heliograph.wire.ota.bitmap import OtaBitmap, decode_ota_bitmap
 from heliograph.wire.ota.logos import (
     PictureMessage,
@@ -53,7 +57,13 @@ from heliograph.wire.ota.logos import (
 )
 from heliograph.wire.ota.ringtone import encode_ringtone, parse_rtttl
 from heliograph.wire.ota.smart import SmartPort, vobject_payload
-from heliograph.wire.wap.push import WAP_PUSH_PORT, WSP_CONNECTIONLESS_PORT, si_push, sl_push
+from heliograph.wire.wap.push import (
+    WAP_PUSH_PORT,
+    WSP_CONNECTIONLESS_PORT,
+    mms_notification_push,
+    si_push,
+    sl_push,
+)
 from heliograph.wire.wap.si import Action, InfoItem, ServiceIndication
 from heliograph.wire.wap.sl import ServiceLoading, SlAction
 
@@ -62,6 +72,7 @@ __all__ = [
     "Content",
     "GroupGraphic",
     "Mms",
+    "MmsNotification",
     "OperatorLogo",
     "PartSource",
     "Picture",
@@ -159,6 +170,18 @@ class Binary:
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class MmsNotification:
+    """An m-notification-ind (OMA-MMS-ENC §6.2) by WAP Push: the handset fetches ``url``."""
+
+    url: str
+    size: int
+    subject: str | None = None
+    transaction_id: str | None = None  # default: derived from the URL
+    expiry_s: int = 7 * 86400
+    from_address: str | None = None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class Mms:
     """An MMS: a ready encapsulated message, a ZIP of parts, or one media file."""
 
@@ -170,7 +193,17 @@ class Mms:
 
 
 Content = (
-    WapSi | WapSl | VCard | VCal | Ringtone | OperatorLogo | GroupGraphic | Picture | Binary | Mms
+    WapSi
+    | WapSl
+    | VCard
+    | VCal
+    | Ringtone
+    | OperatorLogo
+    | GroupGraphic
+    | Picture
+    | Binary
+    | MmsNotification
+    | Mms
 )
 
 _TYPE_NAMES: Final[dict[type, str]] = {
@@ -183,6 +216,7 @@ _TYPE_NAMES: Final[dict[type, str]] = {
     GroupGraphic: "group_graphic",
     Picture: "picture",
     Binary: "binary",
+    MmsNotification: "mms_notification",
     Mms: "mms",
 }
 
@@ -426,6 +460,26 @@ def _ringtone(c: Ringtone) -> _Octets:
     return _Octets(c.rtttl.strip(), encode_ringtone(tone), port, port)
 
 
+def _mms_notification(c: MmsNotification) -> _Octets:
+    if not c.url.startswith(("http://", "https://")):
+        raise _bad("the MMS URL must be http:// or https://", "content.url")
+    if not 0 < c.size < 1 << 32:
+        raise _bad("the MMS size is 1 to 4294967295 octets", "content.size")
+    if not 60 <= c.expiry_s <= 366 * 86400:
+        raise _bad("the expiry is 60 s to 366 days", "content.expiry_s")
+    notification = NotificationInd(
+        transaction_id=c.transaction_id or f"{crc32(c.url.encode()):08x}",
+        content_location=c.url,
+        message_size=c.size,
+        expiry=timedelta(seconds=c.expiry_s),
+        subject=c.subject or None,
+        from_address=c.from_address,
+    )
+    pdu = mms_notification_push(encode_pdu(notification), transaction_id=PUSH_TRANSACTION_ID)
+    label = f"MMS notification {c.url}" + (f": {c.subject}" if c.subject else "")
+    return _Octets(label, pdu, WAP_PUSH_PORT, WSP_CONNECTIONLESS_PORT)
+
+
 def _port(value: int | None, field: str) -> int | None:
     if value is not None and not 0 <= value <= 0xFFFF:
         raise _bad("a port is 0 to 65535", field)
@@ -474,6 +528,8 @@ def _octets(content: Content) -> _Octets:
             return _picture(content)
         case Binary():
             return _binary(content)
+        case MmsNotification():
+            return _mms_notification(content)
         case Mms():
             raise Rejected(
                 RejectReason.NOT_SUPPORTED,
@@ -493,6 +549,7 @@ _FIELDS: Final[dict[type, str]] = {
     GroupGraphic: "bitmap",
     Picture: "bitmap",
     Binary: "payload",
+    MmsNotification: "url",
     Mms: "data",
 }
 

@@ -21,6 +21,7 @@ from heliograph.domain.content import (
     Content,
     GroupGraphic,
     Mms,
+    MmsNotification,
     OperatorLogo,
     Picture,
     Ringtone,
@@ -110,6 +111,17 @@ class BinaryBody(msgspec.Struct, tag="binary", tag_field="type", forbid_unknown_
     data_coding: Annotated[int, msgspec.Meta(ge=0, le=255)] | None = None
 
 
+class MmsNotificationBody(
+    msgspec.Struct, tag="mms_notification", tag_field="type", forbid_unknown_fields=True
+):
+    """An m-notification-ind by WAP Push for an MMS the handset fetches from ``url``."""
+
+    url: Annotated[str, msgspec.Meta(pattern=r"^https?://", max_length=2048)]
+    size: Annotated[int, msgspec.Meta(ge=1, le=0xFFFFFFFF)]
+    subject: Annotated[str, msgspec.Meta(max_length=255)] | None = None
+    expiry_s: Annotated[int, msgspec.Meta(ge=60, le=366 * 86400)] = 7 * 86400
+
+
 class MmsBody(msgspec.Struct, tag="mms", tag_field="type", forbid_unknown_fields=True):
     """``data``: base64 of a ready .mms, a ZIP of parts, or one media file."""
 
@@ -130,6 +142,7 @@ ContentBody = (
     | GroupGraphicBody
     | PictureBody
     | BinaryBody
+    | MmsNotificationBody
     | MmsBody
 )
 
@@ -202,6 +215,10 @@ def content_value(body: ContentBody) -> Content:
                 dest_port=body.dest_port,
                 src_port=body.src_port,
                 data_coding=body.data_coding,
+            )
+        case MmsNotificationBody():
+            return MmsNotification(
+                url=body.url, size=body.size, subject=body.subject, expiry_s=body.expiry_s
             )
         case MmsBody():
             return Mms(

@@ -76,7 +76,7 @@ async def _login(request: web.Request, params: dict[str, list[str]]) -> Account:
 def _request(account: Account, send: Send) -> SubmitRequest:
     if send.report and account.callback_url is None:
         raise MxRefusal(MxError.NO_REPORT_URL, "ask for one to be set, or send report=0")
-    if send.max_parts is not None:
+    if send.max_parts is not None and send.content is None:
         count_text_parts(send.text, send.encoding, send.max_parts)
     return SubmitRequest(
         account_id=account.id,
@@ -87,6 +87,9 @@ def _request(account: Account, send: Send) -> SubmitRequest:
         callback_format=f"{FORMAT_PREFIX}{send.report}",
         reference=send.note,
         encoding=send.encoding,
+        content=send.content,
+        udh=send.udh,
+        message_class=send.message_class,
     )
 
 

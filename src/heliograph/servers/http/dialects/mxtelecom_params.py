@@ -6,11 +6,12 @@ Names follow MX Telecom's HTTP interface: ``user``, ``pass``, ``smsto``,
 ``bits`` and ``smsucs2`` as in its receiving interface (7 = text, 8 = hex
 octets, 16 = UCS-2 given as hex). The parameters of the other message types,
 whose names MX Telecom's public pages do not give, are Heliograph's:
-``smsudh`` (a User Data Header, hex), ``wappush_url``/``wappush_text`` (WAP
-Push SI), ``mms_url``/``mms_subject``/``mms_size`` (MMS notification) and
-``vcard``. Those types, 8-bit data and flash messages are answered "Not
-supported" until the content builders exist. Values are UTF-8, URL-encoded,
-in the query string (GET) or a form body (POST).
+``smsudh`` (a User Data Header, hex, in front of ``smsmsg``: one part sent as
+given), ``wappush_url``/``wappush_text`` (WAP Push SI),
+``mms_url``/``mms_subject``/``mms_size`` (an MMS notification by WAP Push) and
+``vcard``; they, 8-bit data (``bits=8``, ``smsmsg`` in hex) and flash messages
+(``flash=1``, class 0) become ``domain.content`` values for the submit path.
+Values are UTF-8, URL-encoded, in the query string (GET) or a form body (POST).
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from urllib.parse import unquote_to_bytes
 
 from aiohttp import web
 
+from heliograph.domain.content import Binary, Content, MmsNotification, VCard, WapSi
 from heliograph.servers.http.dialects.mxtelecom_reports import (
     MAX_LEVEL,
     MxError,
@@ -60,6 +62,7 @@ CONTENT_PARAMS: dict[str, str] = {
 }
 KNOWN = frozenset(TEXT_PARAMS) | frozenset(CONTENT_PARAMS)
 _HEX_UCS2 = re.compile(r"(?:[0-9A-Fa-f]{4})+")
+_HEX = re.compile(r"(?:[0-9A-Fa-f]{2})+")
 _SEPARATORS = re.compile(r"[,\s]+")
 
 
@@ -75,6 +78,9 @@ class Send:
     max_parts: int | None
     note: str | None
     submit_id: str | None
+    content: Content | None = None  # WAP Push, MMS notification, vCard, 8-bit data
+    udh: bytes | None = None  # smsudh in front of a text: one part, sent as given
+    message_class: int | None = None  # flash=1: class 0
 
 
 def _pairs(raw: bytes) -> list[tuple[str, str]]:
@@ -144,34 +150,71 @@ def _recipients(params: Mapping[str, list[str]], broadcast: bool) -> tuple[str, 
     return tuple(found)
 
 
-def _text(params: Mapping[str, list[str]]) -> tuple[str, str]:
-    """(text, encoding) of a plain text message. Raises: MxRefusal."""
-    for name, kind in CONTENT_PARAMS.items():
-        if name in params:
-            raise MxRefusal(MxError.NOT_SUPPORTED, f"{kind} ({name})")
+def _content(params: Mapping[str, list[str]]) -> Content | None:
+    """The rich content named by Heliograph's parameters (one kind). Raises: MxRefusal."""
+    kinds = {CONTENT_PARAMS[n] for n in CONTENT_PARAMS if n in params and n != "smsudh"}
+    if len(kinds) > 1:
+        raise MxRefusal(MxError.INVALID_PARAMETER, f"send one of {' or '.join(sorted(kinds))}")
+    if "smsmsg" in params and kinds:
+        raise MxRefusal(MxError.INVALID_PARAMETER, f"{kinds.pop()} take no smsmsg")
+    if "wappush_url" in params:
+        url = (_one(params, "wappush_url") or "").strip()
+        return WapSi(href=url, text=_one(params, "wappush_text") or "")
+    if "wappush_text" in params:
+        raise MxRefusal(MxError.MISSING_PARAMETER, "wappush_url")
+    if "mms_url" in params or "mms_subject" in params or "mms_size" in params:
+        if "mms_url" not in params:
+            raise MxRefusal(MxError.MISSING_PARAMETER, "mms_url")
+        size = _number(params, "mms_size", range(1, 1 << 32))
+        if size is None:
+            raise MxRefusal(MxError.MISSING_PARAMETER, "mms_size")
+        url = (_one(params, "mms_url") or "").strip()
+        return MmsNotification(url=url, size=size, subject=_one(params, "mms_subject"))
+    if "vcard" in params:
+        return VCard(text=_one(params, "vcard") or "")
+    return None
+
+
+def _udh(params: Mapping[str, list[str]]) -> bytes | None:
+    raw = (_one(params, "smsudh") or "").strip()
+    if "smsudh" not in params:
+        return None
+    if not _HEX.fullmatch(raw):
+        raise MxRefusal(MxError.INVALID_PARAMETER, "smsudh must be hex octets, UDHL first")
+    return bytes.fromhex(raw)
+
+
+def _text(params: Mapping[str, list[str]]) -> tuple[str, str, Content | None]:
+    """(text, encoding, content) of a message. Raises: MxRefusal."""
+    content = _content(params)
+    if content is not None:
+        if "smsudh" in params:
+            raise MxRefusal(MxError.INVALID_PARAMETER, "smsudh goes with smsmsg only")
+        return "", "auto", content
     ucs2 = _one(params, "smsucs2")
     raw_bits = (_one(params, "bits") or "").strip()
     if raw_bits not in ("", "7", "8", "16"):
         raise MxRefusal(MxError.INVALID_PARAMETER, "bits must be 7, 8 or 16")
     bits = int(raw_bits) if raw_bits else (16 if ucs2 is not None else 7)
     if bits == 8:
-        raise MxRefusal(MxError.NOT_SUPPORTED, "8-bit binary messages (bits=8)")
+        data = (_one(params, "smsmsg") or "").strip()
+        if not _HEX.fullmatch(data):
+            raise MxRefusal(MxError.INVALID_PARAMETER, "with bits=8 smsmsg is hex octets")
+        return "", "auto", Binary(payload=bytes.fromhex(data), udh=_udh(params))
     if ucs2 is not None:
         if bits != 16 or not _HEX_UCS2.fullmatch(ucs2.strip()):
             raise MxRefusal(MxError.INVALID_PARAMETER, "smsucs2 must be UCS-2 hex with bits=16")
         try:
-            return bytes.fromhex(ucs2.strip()).decode("utf-16-be"), "ucs2"
+            return bytes.fromhex(ucs2.strip()).decode("utf-16-be"), "ucs2", None
         except UnicodeDecodeError as exc:
             raise MxRefusal(MxError.INVALID_MESSAGE, "smsucs2 is not valid UTF-16") from exc
     text = _one(params, "smsmsg")
     if not text:
         raise MxRefusal(MxError.MISSING_PARAMETER, "smsmsg")
-    return text, "ucs2" if bits == 16 else "auto"
+    return text, "ucs2" if bits == 16 else "auto", None
 
 
 def _options(params: Mapping[str, list[str]]) -> None:
-    if _number(params, "flash", range(2)) == 1:
-        raise MxRefusal(MxError.NOT_SUPPORTED, "flash messages (flash=1)")
     response = (_one(params, "response") or "text").strip().lower()
     if response != "text":
         raise MxRefusal(MxError.NOT_SUPPORTED, f"response={response[:20]}; use response=text")
@@ -186,7 +229,7 @@ def parse_send(params: Mapping[str, list[str]], *, broadcast: bool) -> Send:
     submit_id = (_one(params, "submitid") or "").strip() or None
     if submit_id is not None and len(submit_id) > 200:
         raise MxRefusal(MxError.INVALID_PARAMETER, "submitid is longer than 200 characters")
-    text, encoding = _text(params)
+    text, encoding, content = _text(params)
     sender = (_one(params, "smsfrom") or "").strip()
     return Send(
         user=(_one(params, "user") or "").strip(),
@@ -199,4 +242,7 @@ def parse_send(params: Mapping[str, list[str]], *, broadcast: bool) -> Send:
         max_parts=_number(params, "split", range(256)) or None,
         note=note or None,
         submit_id=submit_id,
+        content=content,
+        udh=_udh(params) if content is None else None,
+        message_class=0 if _number(params, "flash", range(2)) == 1 else None,
     )
