@@ -434,3 +434,46 @@ async def test_mxtelecom_content_parameters(api: Api, fields: dict[str, str], po
             20480,
         )
         assert notification.subject == "Hello"
+
+
+async def _kannel(api: Api, query: str) -> tuple[int, str, list[Any]]:
+    """GET /cgi-bin/sendsms (Kannel) with a raw query; (status, answer, the parts stored)."""
+    now = api.clock.now()
+    name = uuid.uuid4().hex[:12]
+    account = Account(
+        id=AccountId(uuid.uuid4().hex),
+        name=name,
+        callback_url=None,
+        callback_secret="whsec_test",
+        created_at=now,
+    )
+    cred = secret_credential(account.id, CredentialKind.PASSWORD, name, "pw", os.urandom(16), now)
+    await api.gateway.store.create_account(account, [cred])
+    url = f"/cgi-bin/sendsms?username={name}&password=pw&to=447700900123&{query}"
+    resp = await api.client.get(url)
+    parts, _ = await api.gateway.store.claim_parts(now=api.clock.now() + 10, limit=100)
+    return resp.status, await resp.text(), sorted(parts, key=lambda p: p.seq)
+
+
+async def test_kannel_udh_is_8bit_data_sent_as_given(api: Api) -> None:
+    # the classic Kannel operator-logo style request: UDH with ports, binary text
+    status, answer, (part,) = await _kannel(api, "udh=%06%05%04%15%82%00%00&text=%30%42%F2")
+    assert (status, answer) == (202, "0: Accepted for delivery")
+    (sent,) = split_message(part).parts
+    assert (sent.udh, sent.payload, part.data_coding) == (
+        bytes.fromhex("06050415820000"),
+        b"\x30\x42\xf2",
+        0x04,
+    )
+
+
+async def test_kannel_coding_1_and_mclass(api: Api) -> None:
+    status, _, (part,) = await _kannel(api, "coding=1&mclass=1&text=%00%FF")
+    assert status == 202
+    assert (part.payload, part.udh, part.data_coding) == (b"\x00\xff", None, 0x15)
+    status, _, (text,) = await _kannel(api, "mclass=0&text=flash")
+    assert status == 202
+    assert (text.message_class, split_message(text).data_coding) == (0, 0x10)
+    status, _, (ucs2,) = await _kannel(api, "udh=%05%00%03%01%02%01&coding=2&text=%04%1F")
+    assert status == 202 and ucs2.udh == bytes.fromhex("050003010201")
+    assert split_message(ucs2).parts[0].payload == "П".encode("utf-16-be")

@@ -11,8 +11,10 @@ delivery``, ``202 3: Queued for later delivery`` (no upstream connection is up
 at the moment), ``403 Authorization failed for sendsms``, ``400 <Field> field
 misformed, rejected``…
 
-Kannel features that have no counterpart in the neutral message (``udh``,
-``mclass``, ``mwi``, 8-bit ``coding=1``, ``compress``, ``pid``, ``rpi``,
+``udh`` (one part sent as given; 8-bit unless ``coding`` says otherwise, as in
+Kannel's smsbox), 8-bit ``coding=1`` and ``mclass`` go into the neutral
+message as binary content and a message class. Kannel features that have no
+counterpart in the neutral message (``mwi``, ``compress``, ``pid``, ``rpi``,
 ``alt-dcs``, ``binfo``, ``meta-data``, choosing the ``smsc``) are refused with
 ``400 … is not supported by this gateway, rejected`` rather than dropped.
 """
@@ -27,6 +29,7 @@ from functools import partial
 from aiohttp import web
 
 from heliograph.domain.accounts import Account, CredentialKind
+from heliograph.domain.content import Binary, Content
 from heliograph.domain.rejections import Rejected, RejectReason
 from heliograph.domain.submission import RecipientPlan, SubmitRequest, count_text_parts
 from heliograph.servers.http.context import SERVICES
@@ -91,8 +94,8 @@ _WITH_DETAIL = frozenset(
 )
 
 _ENCODING = {-1: "auto", 0: "gsm7", 2: "ucs2"}
-_CODING_OF = {"gsm7": 0, "latin1": 1, "ucs2": 2}
-_DCS_OF = {"gsm7": 0, "latin1": 3, "ucs2": 8}
+_CODING_OF = {"gsm7": 0, "latin1": 1, "ucs2": 2, "binary": 1}
+_DCS_OF = {"gsm7": 0, "latin1": 3, "ucs2": 8, "binary": 4}
 
 
 def _answer(status: int, text: str) -> web.Response:
@@ -135,12 +138,21 @@ def _submit_request(form: Form, account: Account, username: str) -> tuple[Submit
     account_label = cgi.account_label(form.params)
     dlr_url = cgi.dlr_url(form.params)
     cgi.refuse_unsupported(form.params, numbers)
-    text, charset = cgi.decode_text(form, numbers["coding"])
-    encoding = _ENCODING[numbers["coding"]]
+    udh = form.params.get("udh") or None
+    # Kannel's smsbox: 8-bit data for coding=1, and for a UDH without a coding
+    binary = numbers["coding"] == 1 or (udh is not None and numbers["coding"] == -1)
+    if binary:
+        text, charset = "", "binary"
+        raw = form.body if form.body is not None else form.params.get("text", b"")
+        content: Content | None = Binary(payload=raw, udh=udh)
+        encoding = "binary"
+    else:
+        text, charset = cgi.decode_text(form, numbers["coding"])
+        content, encoding = None, _ENCODING[numbers["coding"]]
     callback_url = None
     mask = numbers["dlr-mask"]
     if dlr_url is not None and mask > 0:
-        chosen, _ = count_text_parts(text, encoding, 10_000)
+        chosen = "binary" if binary else count_text_parts(text, encoding, 10_000)[0]
         static = _Static(username, account_label, dlr_url, charset, numbers)
         callback_url = fill_static(dlr_url, _static_escapes(static, chosen))
     sender = cgi.text_value(form.params, "from")
@@ -153,8 +165,11 @@ def _submit_request(form: Form, account: Account, username: str) -> tuple[Submit
         delay_s=numbers["deferred"] * 60 if numbers["deferred"] > 0 else None,
         validity_s=numbers["validity"] * 60 if numbers["validity"] >= 0 else None,
         priority=max(numbers["priority"], 0),
-        encoding=encoding,
+        encoding="auto" if binary else encoding,
         callback_format=callback_format(mask) if callback_url else "json",
+        content=content,
+        udh=None if binary else udh,
+        message_class=numbers["mclass"] if numbers["mclass"] >= 0 else None,
     )
     return req, denied
 

@@ -64,9 +64,7 @@ _NUMBERS = (
 # Values other than these ask for something the neutral message cannot carry.
 _OFF = frozenset({-1, 0})
 _UNSUPPORTED_NUMBERS = {
-    "mclass": ("Message class (mclass)", frozenset({-1})),
     "mwi": ("Message waiting indicator (mwi)", frozenset({-1})),
-    "coding": ("8-bit binary coding (coding=1)", frozenset({-1, 0, 2})),
     "compress": ("Compression (compress)", _OFF),
     "pid": ("Protocol identifier (pid)", _OFF),
     "rpi": ("Reply path (rpi)", _OFF),
@@ -158,10 +156,8 @@ def numbers(params: Mapping[str, bytes]) -> dict[str, int]:
 
 def refuse_unsupported(params: Mapping[str, bytes], numbers: Mapping[str, int]) -> None:
     udh = params.get("udh")
-    if udh:
-        if len(udh) != udh[0] + 1:
-            raise KannelError(400, "UDH field misformed, rejected")
-        raise KannelError(400, "User data header (udh) is not supported by this gateway, rejected")
+    if udh and len(udh) != udh[0] + 1:
+        raise KannelError(400, "UDH field misformed, rejected")
     for name, (what, allowed) in _UNSUPPORTED_NUMBERS.items():
         if numbers[name] not in allowed:
             raise KannelError(400, f"{what} is not supported by this gateway, rejected")
