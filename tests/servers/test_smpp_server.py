@@ -15,6 +15,8 @@ from dataclasses import replace
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from heliograph.app import Gateway
 from heliograph.config import (
@@ -31,6 +33,7 @@ from heliograph.domain.accounts import Account
 from heliograph.domain.ids import AccountId, MessageId
 from heliograph.domain.messages import MessageState, NewMessage
 from heliograph.services.accounts import NewAccount
+from heliograph.services.ports import SystemClock
 from heliograph.store.base import CallbackJob, CallbackRetry, Store
 from heliograph.wire.receipt import parse_receipt
 from heliograph.wire.smpp import tlv
@@ -573,3 +576,88 @@ async def test_store_release_callbacks_makes_held_events_due(store: Store) -> No
     [job] = await store.claim_callbacks(now + 1, 10, 60.0)
     assert job.format == "smpp"
     assert await store.release_callbacks(AccountId("acct-2"), "smpp", now + 1) == 0
+
+
+# --- fuzzing the connection protocol (no socket: a transport that records) ------------------
+
+
+class RecordingTransport:
+    def __init__(self) -> None:
+        self.written = bytearray()
+        self.closing = False
+
+    def write(self, data: bytes) -> None:
+        assert not self.closing, "written after close"
+        self.written += data
+
+    def close(self) -> None:
+        self.closing = True
+
+    def is_closing(self) -> bool:
+        return self.closing
+
+    def get_extra_info(self, name: str) -> object:
+        return ("127.0.0.1", 4242) if name == "peername" else None
+
+    def pause_reading(self) -> None:
+        pass
+
+    def resume_reading(self) -> None:
+        pass
+
+
+_FUZZ_LOOP = asyncio.new_event_loop()
+
+
+def _frame(command_id: int, seq: int, body: bytes, length_delta: int) -> bytes:
+    return struct.pack(">IIII", 16 + len(body) + length_delta, command_id, 0, seq) + body
+
+
+_frames_strategy = st.lists(
+    st.one_of(
+        st.binary(max_size=40),
+        st.builds(
+            _frame,
+            st.sampled_from([0x4, 0x9, 0x15, 0x6, 0x103, 0x21, 0x80000004, 0x99, 0x7]),
+            st.integers(0, 0x7FFFFFFF),
+            st.binary(max_size=60),
+            st.sampled_from([0, 0, 0, -1, 1, 5]),
+        ),
+    ),
+    max_size=8,
+)
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(chunks=_frames_strategy)
+def test_fuzzed_bytes_get_only_valid_answers(chunks: list[bytes]) -> None:
+    from heliograph.servers.smpp.client import Client
+    from heliograph.servers.smpp.server import SmppServer, SmppServerSettings, SmppServices
+
+    server = SmppServer(
+        SmppServerSettings(max_junk_pdus=3),
+        SmppServices(accounts=None, submit=None, messages=None),  # type: ignore[arg-type]
+        SystemClock(),
+    )
+    server._loop, server._room = _FUZZ_LOOP, asyncio.Event()
+    client = Client(server)
+    transport = RecordingTransport()
+    client.connection_made(transport)  # type: ignore[arg-type]
+    for chunk in chunks:
+        if transport.closing:
+            break
+        client.data_received(chunk)
+        client._flush()
+    client.connection_lost(None)
+    tasks = list(client.tasks)
+    for task in tasks:
+        task.cancel()  # binds and submits would need the services; never started
+    if tasks:
+        _FUZZ_LOOP.run_until_complete(asyncio.gather(*tasks, return_exceptions=True))
+    # whatever went out is whole, decodable answers
+    data = bytes(transport.written)
+    while data:
+        length = struct.unpack_from(">I", data)[0]
+        pdu = decode(data[:length])
+        assert pdu.command_id & 0x80000000 or isinstance(pdu, EnquireLink)
+        data = data[length:]
