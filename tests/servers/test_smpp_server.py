@@ -606,9 +606,6 @@ class RecordingTransport:
         pass
 
 
-_FUZZ_LOOP = asyncio.new_event_loop()
-
-
 def _frame(command_id: int, seq: int, body: bytes, length_delta: int) -> bytes:
     return struct.pack(">IIII", 16 + len(body) + length_delta, command_id, 0, seq) + body
 
@@ -639,7 +636,8 @@ def test_fuzzed_bytes_get_only_valid_answers(chunks: list[bytes]) -> None:
         SmppServices(accounts=None, submit=None, messages=None),  # type: ignore[arg-type]
         SystemClock(),
     )
-    server._loop, server._room = _FUZZ_LOOP, asyncio.Event()
+    loop = asyncio.new_event_loop()
+    server._loop, server._room = loop, asyncio.Event()
     client = Client(server)
     transport = RecordingTransport()
     client.connection_made(transport)  # type: ignore[arg-type]
@@ -653,7 +651,8 @@ def test_fuzzed_bytes_get_only_valid_answers(chunks: list[bytes]) -> None:
     for task in tasks:
         task.cancel()  # binds and submits would need the services; never started
     if tasks:
-        _FUZZ_LOOP.run_until_complete(asyncio.gather(*tasks, return_exceptions=True))
+        loop.run_until_complete(asyncio.gather(*tasks, return_exceptions=True))
+    loop.close()
     # whatever went out is whole, decodable answers
     data = bytes(transport.written)
     while data:
