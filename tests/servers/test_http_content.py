@@ -477,3 +477,35 @@ async def test_kannel_coding_1_and_mclass(api: Api) -> None:
     status, _, (ucs2,) = await _kannel(api, "udh=%05%00%03%01%02%01&coding=2&text=%04%1F")
     assert status == 202 and ucs2.udh == bytes.fromhex("050003010201")
     assert split_message(ucs2).parts[0].payload == "П".encode("utf-16-be")
+
+
+async def _smsc(api: Api, query: str) -> tuple[str, list[Any]]:
+    """GET /sys/send.php (SMS Center) with a raw query; (answer, the parts stored)."""
+    now = api.clock.now()
+    name = uuid.uuid4().hex[:12]
+    account = Account(
+        id=AccountId(uuid.uuid4().hex),
+        name=name,
+        callback_url=None,
+        callback_secret="whsec_test",
+        created_at=now,
+    )
+    cred = secret_credential(account.id, CredentialKind.PASSWORD, name, "pw", os.urandom(16), now)
+    await api.gateway.store.create_account(account, [cred])
+    resp = await api.client.get(f"/sys/send.php?login={name}&psw=pw&phones=79991234567&{query}")
+    parts, _ = await api.gateway.store.claim_parts(now=api.clock.now() + 10, limit=100)
+    return await resp.text(), sorted(parts, key=lambda p: p.seq)
+
+
+async def test_smsc_flash_push_and_bin(api: Api) -> None:
+    answer, (flash,) = await _smsc(api, "mes=Alert&flash=1&charset=utf-8")
+    assert answer.startswith("OK"), answer
+    assert split_message(flash).data_coding == 0x10
+    answer, (push,) = await _smsc(api, "mes=http://x.test/a%0AOpen+me&push=1&charset=utf-8")
+    assert answer.startswith("OK"), answer
+    si = decode_si(decode_push(push.payload).data)
+    assert (si.href, si.text, push.dest_port) == ("http://x.test/a", "Open me", 2948)
+    answer, (hexed,) = await _smsc(api, "mes=0102ff&bin=2")
+    assert answer.startswith("OK") and hexed.payload == b"\x01\x02\xff"
+    answer, (raw,) = await _smsc(api, "mes=%C0%FF&bin=1")  # windows-1251 octets as sent
+    assert answer.startswith("OK") and raw.payload == b"\xc0\xff"

@@ -135,12 +135,12 @@ def test_time_formats() -> None:
     ("query", "answer"),
     [
         (
-            "phones=79991234567&mes=x&flash=1",
-            "ERROR = 1 (parameters error: flash is not supported)",
+            "phones=79991234567&mes=x&flash=2",
+            "ERROR = 1 (parameters error: flash must be",
         ),
         ("phones=79991234567&mes=x&cost=3", "ERROR = 1 (parameters error: cost is not supported"),
         ("phones=79991234567&mes=x&test=1", "ERROR = 1 (parameters error: test is not supported)"),
-        ("phones=79991234567&mes=x&bin=2", "ERROR = 1 (parameters error: bin is not supported)"),
+        ("phones=79991234567&mes=x&bin=2", "ERROR = 1 (parameters error: with bin=2 mes is hex"),
         ("phones=79991234567&mes=x&translit=2", "ERROR = 1 (parameters error: translit=2 is"),
         ("phones=G12&mes=x", "ERROR = 1 (parameters error: sending to a group"),
         ("phones=79991234567", "ERROR = 1 (parameters error: mes is missing)"),

@@ -13,8 +13,11 @@ needing more SMS is refused, not cut). Duplicate and flood protection are the
 gateway's own rules (error 9 and error 8). Statuses go to the account's
 callback URL as the SMS Center's status handler POST (``smsc_handler``).
 
+``flash=1`` sends a class 0 (flash) message; ``push=1`` a WAP Push Service
+Indication (``mes``: the link, then on the next line its text); ``bin=1`` 8-bit
+data (``mes`` as octets in the request's charset), ``bin=2`` the same in hex.
 What the neutral message cannot carry is refused with error 1 and says so:
-``flash``, ``bin``, ``push``, ``hlr``, ``ping``, ``mms``, ``mail``, ``call``,
+``hlr``, ``ping``, ``mms``, ``mail``, ``call``,
 ``voice``, ``viber``, ``soc``, ``tg``, ``tinyurl``, ``test`` (virtual sending),
 ``op``, ``err``, ``smsreq``, ``period``/``freq``, ``imgcode``, ``translit=2``,
 ``cost`` other than 0, groups (``G<n>``), ``status.php`` with ``del`` or
@@ -25,6 +28,7 @@ from __future__ import annotations
 
 import logging
 import secrets
+import string
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
@@ -34,6 +38,7 @@ from aiohttp import web
 
 from heliograph.domain.accounts import Account, CredentialKind
 from heliograph.domain.addresses import normalize_msisdn
+from heliograph.domain.content import Binary, Content, WapSi
 from heliograph.domain.ids import AccountId
 from heliograph.domain.rejections import Rejected, RejectReason
 from heliograph.domain.submission import RecipientPlan, SubmitRequest, count_text_parts
@@ -95,9 +100,31 @@ ERROR_CODE: dict[RejectReason, int] = {
 }
 
 _UNSUPPORTED = (
-    "flash", "bin", "push", "hlr", "ping", "mms", "mail", "call", "voice", "viber", "soc", "tg",
+    "hlr", "ping", "mms", "mail", "call", "voice", "viber", "soc", "tg",
     "tinyurl", "test", "op", "err", "smsreq", "period", "freq", "imgcode",
 )  # fmt: skip
+
+
+def _content(params: dict[str, str], text: str, charset: str) -> Content | None:
+    """``push=1`` (mes: the link, then a line of text) or ``bin=1`` (mes as octets) /
+    ``bin=2`` (mes in hex) as rich content; None for a text. Raises: SmscError."""
+    push, binary = flag(params, "push", range(0, 2)), flag(params, "bin", range(0, 3))
+    if push and binary:
+        raise SmscError(1, "push and bin cannot be combined")
+    if push:
+        link, _, title = text.strip().partition("\n")
+        return WapSi(href=link.strip(), text=title.strip())
+    if binary == 2:
+        hex_text = "".join(text.split())
+        if not hex_text or len(hex_text) % 2 or any(c not in string.hexdigits for c in hex_text):
+            raise SmscError(1, "with bin=2 mes is hex octets")
+        return Binary(payload=bytes.fromhex(hex_text))
+    if binary == 1:
+        try:
+            return Binary(payload=text.encode(charset))
+        except UnicodeEncodeError as exc:
+            raise SmscError(1, f"with bin=1 mes is octets in {charset}") from exc
+    return None
 
 
 @dataclass(frozen=True, slots=True)
@@ -148,6 +175,8 @@ def _messages(params: dict[str, str]) -> list[tuple[list[str], str]]:
     if params.get("translit", "0").strip() == "1":
         entries = [(phones, transliterate(text, GSM7.charset)) for phones, text in entries]
     maxsms = flag(params, "maxsms", range(0, 256))
+    if flag(params, "push", range(0, 2)) or flag(params, "bin", range(0, 3)):
+        return entries  # content: counted by the submit path
     for _, text in entries:
         _, parts = count_text_parts(text, "auto", 255)  # Rejected before anything is sent
         if maxsms and parts > maxsms:
@@ -170,10 +199,13 @@ async def _send(services: HttpServices, req: _Request, account: Account) -> rend
         url = account.callback_url
         plans: list[RecipientPlan] = []
         for phones, text in entries:
+            content = _content(params, text, req.charset)
             sub = SubmitRequest(
                 account_id=account.id,
                 to=tuple(phones),
-                text=text,
+                text="" if content is not None else text,
+                content=content,
+                message_class=0 if flag(params, "flash", range(0, 2)) else None,
                 sender=params.get("sender", "").strip() or None,
                 reference=mid,
                 schedule_at=when.at,
