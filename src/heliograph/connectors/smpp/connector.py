@@ -267,8 +267,12 @@ class SmppConnector:
         return None
 
     def room_changed(self) -> None:
+        """A window has room again, or a link came or went: waiting submits look again."""
         if self._room is not None:
             self._room.set()
+
+    def _links_changed(self) -> None:
+        self.room_changed()
         if self._ready is not None:
             if self.is_ready():
                 self._ready.set()
@@ -293,13 +297,13 @@ class SmppConnector:
                 attempt = 0
                 slot.state, slot.since, slot.link = "bound", self._clock.now(), link
                 self.log.info("bind %s bound to %s", slot.name, self.settings.host)
-                self.room_changed()
+                self._links_changed()
                 reason = await link.closed
                 slot.link, slot.since = None, None
                 if not self._closing:
                     slot.last_error = f"link closed: {reason}"
                     self.log.warning("bind %s lost: %s", slot.name, reason)
-                self.room_changed()
+                self._links_changed()
             if self._closing:
                 break
             attempt += 1
