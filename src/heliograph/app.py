@@ -61,7 +61,7 @@ from heliograph.servers.smtp import (
     is_loopback,
 )
 from heliograph.services.accounts import AccountService, NewAccount
-from heliograph.services.callbacks import CallbackService
+from heliograph.services.callbacks import CallbackService, ReceiverRegistry
 from heliograph.services.dispatch import TEST_CONNECTOR, Dispatcher
 from heliograph.services.guards import Guards, GuardSettings
 from heliograph.services.inbound import InboundService, InboundSettings, ModesCache, OptOutService
@@ -198,7 +198,11 @@ def _smpp_server(cfg: Config, gw: Gateway) -> SmppServer:
         system_types=s.system_types,
     )
     services = SmppServices(
-        accounts=gw.accounts, submit=gw.submit, messages=gw.messages, on_bound=gw.release_held
+        accounts=gw.accounts,
+        submit=gw.submit,
+        messages=gw.messages,
+        on_bound=gw.release_held,
+        on_unbound=gw.sync_receiver,
     )
     return SmppServer(settings, services, gw.clock)
 
@@ -360,6 +364,7 @@ class Gateway:
         self.http_port: int | None = None
         self.listener_ports: dict[str, int] = {}  # [[listeners]] name → port bound
         self.ready = asyncio.Event()
+        self._receivers_lock = asyncio.Lock()
         self._runner: web.AppRunner | None = None
         self._listener_runners: list[web.AppRunner] = []
 
@@ -383,9 +388,27 @@ class Gateway:
         )
 
     async def release_held(self, account_id: AccountId) -> None:
-        """An SMPP client bound a receiver: its held receipts and MO are due now."""
-        if await self.store.release_callbacks(account_id, "smpp", self.clock.now()):
-            self.callbacks.wake()
+        """An SMPP client bound a receiver: its held receipts and MO are due now (and, on a
+        shared store, this node is where they go)."""
+        await self.sync_receiver(account_id)
+        await self.store.release_callbacks(account_id, "smpp", self.clock.now())
+        self.callbacks.wake()  # also for events that were due already
+
+    async def sync_receiver(self, account_id: AccountId) -> None:
+        """Tell a shared store whether this node holds a receiver bind of the account, as
+        the SMPP server says now (binds and unbinds of one account may overtake each other;
+        the last call writes the last word)."""
+        if not isinstance(self.store, ReceiverRegistry) or self.smpp is None:
+            return
+        async with self._receivers_lock:
+            present = bool(self.smpp.registry.receivers(account_id))
+            try:
+                await self.store.set_receiver(account_id, present, self.clock.now())
+            except StoreError as exc:
+                log.warning("receiver bind of %s not recorded yet: %s", account_id, exc)
+
+    def _outbox_event(self, account_id: AccountId) -> None:
+        self.callbacks.wake()
 
     async def _account_name(self, account_id: AccountId) -> str | None:
         account = await self.store.get_account(account_id)
@@ -533,6 +556,9 @@ class Gateway:
                     tg.create_task(self._supervise("cluster", self.cluster.run)),
                     tg.create_task(self._supervise("inbound", self.inbound.run)),
                 ]
+                if isinstance(self.store, ReceiverRegistry) and self.smpp is not None:
+                    listen = partial(self.store.listen_outbox, self._outbox_event)
+                    workers.append(tg.create_task(self._supervise("outbox-listener", listen)))
                 dispatch = tg.create_task(self._supervise("dispatch", self.dispatcher.run))
                 if self.smpp is not None:
                     await self.smpp.start()

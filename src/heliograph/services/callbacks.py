@@ -18,6 +18,9 @@ have a delivery ``target``, which delivers the job itself and answers like a
 sender: the SMPP server delivers ``"smpp"`` events as deliver_sm on the
 account's receiver binds, and an account without one keeps them in the outbox
 until it binds again (``Store.release_callbacks`` makes them due at once).
+On a store shared by several nodes (``ReceiverRegistry``, PostgreSQL) an
+"smpp" event is claimed only by the node holding a receiver bind of its
+account, which a notification wakes when another node writes one.
 """
 
 from __future__ import annotations
@@ -26,8 +29,10 @@ import asyncio
 import logging
 import random
 from collections.abc import Awaitable, Callable, Mapping
+from typing import Protocol, runtime_checkable
 
 from heliograph.domain.accounts import sign_callback
+from heliograph.domain.ids import AccountId
 from heliograph.domain.retry import Backoff
 from heliograph.services.metrics import Metrics
 from heliograph.services.ports import CallbackRequest, CallbackSender, Clock
@@ -37,6 +42,15 @@ from heliograph.store.base import CallbackJob, CallbackRetry, Store
 Renderer = Callable[[CallbackJob, float], CallbackRequest | None]
 Target = Callable[[CallbackJob], Awaitable[str | None]]
 """Delivers a job by other means than HTTP; None when done, else a short error text."""
+
+
+@runtime_checkable
+class ReceiverRegistry(Protocol):
+    """What a store shared by several nodes offers so that "smpp" events reach the node
+    holding the account's receiver bind (PostgreSQL; SQLite has one node and needs none)."""
+
+    async def set_receiver(self, account_id: AccountId, present: bool, now: float) -> None: ...
+    async def listen_outbox(self, on_event: Callable[[AccountId], None]) -> None: ...
 
 
 def json_callback(job: CallbackJob, now: float) -> CallbackRequest:

@@ -30,6 +30,7 @@ import logging
 import socket
 import time
 from collections.abc import Awaitable, Callable, Sequence
+from functools import partial
 from typing import TypeVar
 
 from heliograph.domain.accounts import Account, Credential, CredentialKind
@@ -62,6 +63,7 @@ log = logging.getLogger("heliograph.store.postgres")
 
 IDEMPOTENCY_TTL_S = 86400.0
 DEFAULT_LEASE_S = 10.0
+OUTBOX_CHANNEL = "heliograph_outbox"  # migration 0007's trigger notifies "<schema>/<account>"
 T = TypeVar("T")
 
 
@@ -87,6 +89,12 @@ class PostgresStore(PostgresCredit, PostgresInbound):
         self.lease_s = lease_s
         self._registered = False
         self._joining = asyncio.Lock()
+        # SMPP client accounts with a receiver bind on this node (schema 7): the
+        # set this node wants, and the version of it last written to client_binds.
+        self._receivers: set[str] = set()
+        self._receivers_version = 0
+        self._receivers_written = 0
+        self._receivers_lock = asyncio.Lock()
 
     @classmethod
     def from_url(cls, url: str, *, http_port: int = 0) -> PostgresStore:
@@ -311,7 +319,10 @@ class PostgresStore(PostgresCredit, PostgresInbound):
     # callbacks --------------------------------------------------------------
 
     async def claim_callbacks(self, now: float, limit: int, lease_s: float) -> list[CallbackJob]:
-        return await self.db.write(lambda conn: rd.claim_callbacks(conn, now, limit, lease_s))
+        receivers = sorted(self._receivers)
+        return await self.db.write(
+            lambda conn: rd.claim_callbacks(conn, now, limit, lease_s, receivers)
+        )
 
     async def finish_callbacks(
         self, done: Sequence[int], retry: Sequence[CallbackRetry], dead: Sequence[int]
@@ -322,17 +333,72 @@ class PostgresStore(PostgresCredit, PostgresInbound):
     async def release_callbacks(self, account_id: AccountId, format: str, now: float) -> int:
         return await self.db.write(lambda conn: rd.release_callbacks(conn, account_id, format, now))
 
+    # SMPP client binds across nodes ------------------------------------------
+
+    async def set_receiver(self, account_id: AccountId, present: bool, now: float) -> None:
+        """Whether this node holds a receiver bind of the account's SMPP client: "smpp"
+        outbox events of the account are then claimed by this node (and no other), and
+        a new one wakes it (``listen_outbox``). Raises: StoreError (the heartbeat writes
+        the set again)."""
+        if present == (account_id in self._receivers):
+            if self._receivers_written == self._receivers_version:
+                return
+        elif present:
+            self._receivers.add(account_id)
+            self._receivers_version += 1
+        else:
+            self._receivers.discard(account_id)
+            self._receivers_version += 1
+        await self.join(now)
+        await self._write_receivers(now)
+
+    async def _write_receivers(self, now: float) -> None:
+        async with self._receivers_lock:
+            version, accounts = self._receivers_version, sorted(self._receivers)
+            me = self.node.id
+            await self.db.write(lambda conn: cl.set_client_binds(conn, me, accounts, now))
+            self._receivers_written = version
+
+    async def listen_outbox(self, on_event: Callable[[AccountId], None]) -> None:
+        """Until cancelled: call ``on_event(account)`` when an "smpp" outbox event is
+        committed, on any node, for an account with a receiver bind on this node. A lost
+        connection is made again after a pause; meanwhile the callback worker's polling
+        finds the events."""
+        delay = 1.0
+        while True:
+            try:
+                schema = await self.db.read(lambda conn: conn.fetchval("SELECT current_schema()"))
+                notified = partial(self._notified, f"{schema}/", on_event)
+                await self.db.listen(OUTBOX_CHANNEL, notified)
+            except StoreError as exc:
+                log.warning("outbox notifications: %s; listening again in %.0f s", exc, delay)
+                await asyncio.sleep(delay)
+                delay = min(delay * 2, 30.0)
+
+    def _notified(self, prefix: str, on_event: Callable[[AccountId], None], payload: str) -> None:
+        if payload.startswith(prefix):
+            account = payload[len(prefix) :]
+            if account in self._receivers:
+                on_event(AccountId(account))
+
     # cluster ----------------------------------------------------------------
 
     async def heartbeat(self, now: float) -> bool:
         """Renew this node's lease. False if the cluster declared it dead meanwhile."""
         await self.join(now)
-        return await self.db.write(lambda conn: cl.heartbeat(conn, self.node.id, now, self.lease_s))
+        alive = await self.db.write(
+            lambda conn: cl.heartbeat(conn, self.node.id, now, self.lease_s)
+        )
+        if alive and self._receivers_written != self._receivers_version:
+            await self._write_receivers(now)
+        return alive
 
     async def rejoin(self, now: float) -> None:
         """Register again as a new incarnation (after ``heartbeat`` returned False)."""
         self.node = NodeIdentity.new(self.node.name)
         await self.db.write(lambda conn: cl.register(conn, self.node, now, self.lease_s))
+        if self._receivers:
+            await self._write_receivers(now)
 
     async def take_over(self, now: float) -> TakeOver:
         """Take over the work of nodes that died since the last call."""

@@ -159,6 +159,7 @@ async def heartbeat(conn: Conn, node_id: str, now: float, ttl_s: float) -> bool:
 
 async def stop(conn: Conn, node_id: str, now: float) -> None:
     await conn.execute("DELETE FROM leases WHERE node = $1", node_id)
+    await conn.execute("DELETE FROM client_binds WHERE node = $1", node_id)
     await conn.execute(
         "UPDATE nodes SET stopped_at = $2 WHERE id = $1 AND stopped_at IS NULL", node_id, now
     )
@@ -204,6 +205,7 @@ async def take_over(conn: Conn, me: str, now: float, *, include_self: bool = Fal
             "UPDATE nodes SET taken_over_at = $2 WHERE id = ANY($1::text[])", out.nodes, now
         )
         await conn.execute("DELETE FROM leases WHERE node = ANY($1::text[])", out.nodes)
+        await conn.execute("DELETE FROM client_binds WHERE node = ANY($1::text[])", out.nodes)
     await conn.execute("DELETE FROM nodes WHERE taken_over_at < $1", now - NODE_HISTORY_S)
     return out
 
@@ -215,6 +217,25 @@ async def awaiting_receipt(conn: Conn, connector: str, me: str) -> list[Upstream
         me,
     )
     return [UpstreamId(r[0]) for r in rows]
+
+
+# --- SMPP client binds ---------------------------------------------------------------------
+
+
+async def set_client_binds(conn: Conn, me: str, accounts: Sequence[str], now: float) -> None:
+    """Make ``accounts`` the SMPP client accounts with a receiver bind on this node."""
+    await conn.execute(
+        "DELETE FROM client_binds WHERE node = $1 AND NOT account_id = ANY($2::text[])",
+        me,
+        list(accounts),
+    )
+    await conn.execute(
+        "INSERT INTO client_binds (account_id, node, since) SELECT a, $2, $3"
+        " FROM unnest($1::text[]) AS a ON CONFLICT DO NOTHING",
+        list(accounts),
+        me,
+        now,
+    )
 
 
 # --- leases --------------------------------------------------------------------------------

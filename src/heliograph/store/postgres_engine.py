@@ -27,6 +27,7 @@ import asyncio
 import logging
 import re
 from collections.abc import Awaitable, Callable
+from contextlib import suppress
 from importlib import resources
 from typing import Any, TypeVar
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
@@ -118,20 +119,61 @@ class Database:
         assert self._pool is not None, "store not open"
         return self._pool
 
-    async def open(self) -> None:
+    @property
+    def _settings(self) -> dict[str, str]:
         settings = {"jit": "off", "application_name": self.application_name}
         if self.schema:
             settings["search_path"] = self.schema
+        return settings
+
+    async def open(self) -> None:
         try:
             self._pool = await asyncpg.create_pool(
                 self.dsn,
                 min_size=self._min,
                 max_size=self._max,
-                server_settings=settings,
+                server_settings=self._settings,
                 command_timeout=60,
             )
         except Exception as exc:
             raise map_pg_error(exc) from exc
+
+    async def listen(
+        self, channel: str, on_payload: Callable[[str], None], *, probe_s: float = 30.0
+    ) -> None:
+        """LISTEN on ``channel`` on a connection of its own (not the pool's) and call
+        ``on_payload`` for each notification, until cancelled. The connection is probed
+        every ``probe_s`` so that a silently dead one is noticed.
+
+        Raises: Unavailable when the connection cannot be made or is lost.
+        """
+        try:
+            conn = await asyncpg.connect(self.dsn, server_settings=self._settings, timeout=30)
+        except Exception as exc:
+            raise map_pg_error(exc) from exc
+        lost: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+
+        def closed(_: Conn) -> None:
+            if not lost.done():
+                lost.set_result(None)
+
+        conn.add_termination_listener(closed)
+        try:
+            await conn.add_listener(channel, lambda _c, _pid, _ch, payload: on_payload(payload))
+            while not lost.done():
+                with suppress(TimeoutError):
+                    await asyncio.wait_for(asyncio.shield(lost), probe_s)
+                    break
+                await conn.fetchval("SELECT 1", timeout=10)
+            raise Unavailable(f"the connection listening on {channel} was lost")
+        except (pgerr.PostgresError, *_UNAVAILABLE) as exc:
+            raise map_pg_error(exc) from exc
+        finally:
+            if not conn.is_closed():
+                try:
+                    await asyncio.wait_for(conn.close(), 5)
+                except (TimeoutError, pgerr.PostgresError, *_UNAVAILABLE):
+                    conn.terminate()
 
     async def close(self) -> None:
         if self._pool is not None:

@@ -3,6 +3,8 @@
 Each read is one statement, so a message and its parts come from one snapshot.
 Callback claims lease rows with ``FOR UPDATE SKIP LOCKED``: the callback
 workers of all nodes share the outbox and never send one event twice at once.
+Events for an SMPP client (format ``"smpp"``) are claimed only by the node
+holding a receiver bind of its account (schema 7, ``client_binds``).
 """
 
 from __future__ import annotations
@@ -120,10 +122,16 @@ async def queue_depth(conn: Conn) -> QueueDepth:
 
 # --- callbacks -----------------------------------------------------------------------------
 
+# "smpp" events go to the node holding a receiver bind of the account ($4: the accounts
+# bound on this node); those of accounts bound on no live node are anyone's (held).
 _CLAIM_CALLBACKS = """
 WITH c AS (
     SELECT cb.id, a.callback_secret FROM callbacks cb JOIN accounts a ON a.id = cb.account_id
     WHERE cb.next_attempt_at <= $1
+      AND (cb.format <> 'smpp' OR cb.account_id = ANY($4::text[]) OR NOT EXISTS (
+        SELECT 1 FROM client_binds b JOIN nodes n ON n.id = b.node
+        WHERE b.account_id = cb.account_id AND n.expires_at > $1
+          AND n.stopped_at IS NULL AND n.taken_over_at IS NULL))
     ORDER BY cb.next_attempt_at, cb.id
     LIMIT $2
     FOR UPDATE OF cb SKIP LOCKED
@@ -135,8 +143,12 @@ RETURNING cb.id, cb.account_id, cb.message_id, cb.url, cb.format, cb.body, c.cal
 """
 
 
-async def claim_callbacks(conn: Conn, now: float, limit: int, lease_s: float) -> list[CallbackJob]:
-    rows = await conn.fetch(_CLAIM_CALLBACKS, now, limit, lease_s)
+async def claim_callbacks(
+    conn: Conn, now: float, limit: int, lease_s: float, receivers: Sequence[str] = ()
+) -> list[CallbackJob]:
+    """Lease due outbox events; "smpp" ones only of ``receivers`` (accounts bound here) or
+    of accounts bound on no live node."""
+    rows = await conn.fetch(_CLAIM_CALLBACKS, now, limit, lease_s, list(receivers))
     return [
         CallbackJob(
             id=r[0],

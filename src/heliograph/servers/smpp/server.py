@@ -30,7 +30,9 @@ Receipts and MO go the other way through the callback outbox: ``deliver``
 is the outbox target of the ``"smpp"`` format. It sends the event as a
 deliver_sm on one of the account's receiver binds and reports the
 deliver_sm_resp; with no receiver bind the event stays in the outbox, and a
-new receiver bind makes the account's held events due at once (``on_bound``).
+new receiver bind makes the account's held events due at once (``on_bound``;
+``on_unbound`` says that one of its binds closed, so that a cluster routes its
+events to another node once none is left here).
 """
 
 from __future__ import annotations
@@ -100,6 +102,8 @@ class SmppServices:
     messages: MessageService
     # A receiver bind came up: make the account's held outbox events due now.
     on_bound: Callable[[AccountId], Coroutine[Any, Any, None]] | None = None
+    # A bind of the account closed (whether a receiver bind of it is left, ask the registry).
+    on_unbound: Callable[[AccountId], Coroutine[Any, Any, None]] | None = None
 
 
 @dataclass(slots=True)
@@ -147,6 +151,7 @@ class SmppServer:
         self._server: asyncio.Server | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
         self._room: asyncio.Event | None = None
+        self._hooks: set[asyncio.Task[None]] = set()
 
     @property
     def loop(self) -> asyncio.AbstractEventLoop:
@@ -245,6 +250,12 @@ class SmppServer:
     def forget(self, client: Client) -> None:
         self.clients.discard(client)
         self.registry.remove(client)
+        account, hook = client.account, self.services.on_unbound
+        serving = self._server is not None and self._server.is_serving()
+        if account is not None and hook is not None and serving:
+            task = self.loop.create_task(hook(account.id))
+            self._hooks.add(task)
+            task.add_done_callback(self._hooks.discard)
         self.room.set()
 
     # --- submit -----------------------------------------------------------------------------
