@@ -64,12 +64,15 @@ def _query(name: str, description: str, fmt: str | None = None) -> dict[str, Any
 _PATHS: dict[str, Any] = {
     "/v1/messages": {
         "post": {
-            "summary": "Send a text message to one or more recipients",
+            "summary": "Send a text message or rich content to one or more recipients",
             "description": (
                 "Accepted messages are committed before the 202 answer. Each recipient gets its "
                 "own entry: an id, status and part count, or an error; valid recipients are "
                 "accepted even when others in the batch are not. A repeated Idempotency-Key "
-                "within 24 hours returns the first answer and sends nothing again."
+                "within 24 hours returns the first answer and sends nothing again. Instead of "
+                "text, a content object (tagged by type: wap_si, wap_sl, vcard, vcal, ringtone, "
+                "operator_logo, group_graphic, picture, binary, mms_notification) is sent as "
+                "port-addressed 8-bit SMS; flash, message_class and languages refine a text."
             ),
             "parameters": [
                 {
