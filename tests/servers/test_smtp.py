@@ -723,3 +723,24 @@ def test_a_charset_that_is_no_text_encoding_is_unknown() -> None:
     with pytest.raises(Rejected) as info:
         translate.read_mail(content)
     assert (info.value.field, info.value.detail) == ("body", "unknown charset 'base64'")
+
+
+def test_shutdown_says_421_under_uvloop(tmp_path: Path) -> None:
+    """``heliograph serve`` runs on uvloop, whose transports are not asyncio.WriteTransport."""
+    import uvloop
+
+    async def scenario() -> bytes:
+        gateway = Gateway(config(tmp_path))
+        stop = asyncio.Event()
+        task = asyncio.create_task(gateway.run(stop))
+        await asyncio.wait_for(gateway.ready.wait(), WAIT_S)
+        assert gateway.smtp is not None and gateway.smtp.port is not None
+        reader, writer = await asyncio.open_connection("127.0.0.1", gateway.smtp.port)
+        assert (await asyncio.wait_for(reader.readline(), WAIT_S)).startswith(b"220 ")
+        stop.set()
+        await asyncio.wait_for(task, 20)
+        line = await asyncio.wait_for(reader.readline(), WAIT_S)
+        writer.close()
+        return line
+
+    assert uvloop.run(scenario()).startswith(b"421 4.3.2")

@@ -340,3 +340,46 @@ async def test_dispatcher_routes_by_account_name(memory_store: Store, clock: Fak
     assert await once(d) == 2
     assert [p.message_id for p in premium.submitted] == [vip_mid]
     assert [p.message_id for p in general.submitted] == [other_mid]
+
+
+class StuckConnector(ScriptedConnector):
+    """Holds every submit until ``release`` is set (a silent upstream)."""
+
+    def __init__(self, cid: str) -> None:
+        super().__init__(cid)
+        self.release = asyncio.Event()
+
+    async def submit_batch(self, parts):  # type: ignore[no-untyped-def]
+        await self.release.wait()
+        return await super().submit_batch(parts)
+
+
+async def test_a_silent_upstream_holds_only_its_own_parts(
+    memory_store: Store, clock: FakeClock
+) -> None:
+    acct = await alpha(memory_store, clock)
+    (slow_mid,) = await submit(memory_store, clock, acct, "+491701234567")
+    (fast_mid,) = await submit(memory_store, clock, acct, "+447911123456")
+    slow, fast = StuckConnector("slow"), ScriptedConnector("fast")
+    routes = [
+        Route(connectors=(slow.id,), prefixes=("49",)),
+        Route(connectors=(fast.id,), prefixes=("44",)),
+    ]
+    sent = asyncio.Event()
+
+    def changed(changes: Changes) -> None:
+        if changes.states.get(S.SENT):
+            sent.set()
+
+    d = dispatcher(memory_store, clock, [slow, fast], routes, on_changes=changed)
+    assert await d.dispatch_once() == 2
+    await asyncio.wait_for(sent.wait(), 5)
+    assert (await get(memory_store, acct, fast_mid)).state is S.SENT
+    assert (await get(memory_store, acct, slow_mid)).state is S.SENDING
+    # the loop is free to claim more work meanwhile
+    (later,) = await submit(memory_store, clock, acct, "+447911123457")
+    assert await d.dispatch_once() == 1
+    slow.release.set()
+    await d.drain()
+    assert (await get(memory_store, acct, slow_mid)).state is S.SENT
+    assert (await get(memory_store, acct, later)).state is S.SENT

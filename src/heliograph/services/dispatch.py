@@ -26,7 +26,8 @@ import asyncio
 import logging
 import random
 from collections import defaultdict
-from collections.abc import Awaitable, Callable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Coroutine, Mapping, Sequence
+from typing import Any
 
 from heliograph.domain.ids import AccountId, ConnectorId
 from heliograph.domain.messages import MessageState
@@ -56,6 +57,7 @@ class Dispatcher:
         batch_size: int = 500,
         idle_poll_s: float = 0.5,
         max_pending_writes: int = 4,
+        max_batches_in_flight: int = 8,
         on_changes: Callable[[Changes], None] | None = None,
         account_names: Callable[[AccountId], Awaitable[str | None]] | None = None,
     ) -> None:
@@ -73,7 +75,8 @@ class Dispatcher:
         self._metrics = metrics
         self._backoff = backoff
         self._batch = batch_size
-        self._writes: set[asyncio.Task[Changes]] = set()
+        self._inflight: set[asyncio.Task[None]] = set()
+        self._batch_slots = asyncio.Semaphore(max_batches_in_flight)
         self._write_slots = asyncio.Semaphore(max_pending_writes)
         self._random = random.Random()
         self._loop = Wakeable(idle_poll_s)
@@ -83,18 +86,41 @@ class Dispatcher:
         await self._loop.run_steps(self.dispatch_once)
 
     async def dispatch_once(self) -> int:
-        """Claim, send and record one batch. Returns the number of parts claimed."""
-        now = self._clock.now()
-        parts, changes = await self._store.claim_parts(now, self._batch)
+        """Claim one batch and start sending it. Returns the number of parts claimed.
+
+        Sending and recording run as a task of their own, one per connector of the
+        batch, so a slow or silent upstream holds only its own parts: the loop goes
+        on claiming while fewer than ``max_batches_in_flight`` batches are under way.
+        """
+        await self._batch_slots.acquire()
+        try:
+            parts, changes = await self._store.claim_parts(self._clock.now(), self._batch)
+        except BaseException:
+            self._batch_slots.release()
+            raise
         self._changed(changes)
         if not parts:
+            self._batch_slots.release()
             return 0
-        results = await self._send(parts)
-        await self._write_slots.acquire()
-        task = asyncio.create_task(self._record(results))
-        self._writes.add(task)
-        task.add_done_callback(self._writes.discard)
+        task = asyncio.create_task(self._process(parts))
+        self._inflight.add(task)
+        task.add_done_callback(self._inflight.discard)
         return len(parts)
+
+    async def _process(self, parts: list[ClaimedPart]) -> None:
+        try:
+            early, groups = await self._route(parts)
+            jobs: list[Coroutine[Any, Any, object]] = [
+                self._send_group(cid, group) for cid, group in groups.items()
+            ]
+            if early:
+                jobs.append(self._record(early))
+            for failure in await asyncio.gather(*jobs, return_exceptions=True):
+                if isinstance(failure, BaseException):
+                    # The parts stay in sending; recover_inflight queues them again.
+                    log.error("a batch failed: %r", failure, exc_info=failure)
+        finally:
+            self._batch_slots.release()
 
     async def _record(self, results: list[PartResult]) -> Changes:
         """Write results, retrying while the store is unavailable.
@@ -103,7 +129,7 @@ class Dispatcher:
         them in sending until a restart, and then send them again.
         """
         delay = 0.1
-        try:
+        async with self._write_slots:
             while True:
                 try:
                     changes = await self._store.record_results(results, self._clock.now())
@@ -114,15 +140,8 @@ class Dispatcher:
                     await asyncio.sleep(delay)
                     delay = min(delay * 2, 5.0)
                     continue
-                except Exception:
-                    # A bug, not an outage: the parts stay in sending and are
-                    # queued again by recover_inflight at the next start.
-                    log.exception("recording %d results failed", len(results))
-                    raise
                 self._changed(changes)
                 return changes
-        finally:
-            self._write_slots.release()
 
     def _changed(self, changes: Changes) -> None:
         self._metrics.record(changes)
@@ -130,9 +149,9 @@ class Dispatcher:
             self._on_changes(changes)
 
     async def drain(self) -> None:
-        """Wait for every result write in flight (shutdown)."""
-        if self._writes:
-            await asyncio.gather(*self._writes, return_exceptions=True)
+        """Wait for every batch in flight to be sent and recorded (shutdown)."""
+        while self._inflight:
+            await asyncio.gather(*self._inflight, return_exceptions=True)
 
     async def _query(self, part: ClaimedPart) -> RouteQuery | None:
         """What routing may look at; None when no route has conditions beyond prefixes."""
@@ -155,7 +174,10 @@ class Dispatcher:
         self._turns[route.name] = turn + 1
         return turn
 
-    async def _send(self, parts: list[ClaimedPart]) -> list[PartResult]:
+    async def _route(
+        self, parts: list[ClaimedPart]
+    ) -> tuple[list[PartResult], dict[ConnectorId, list[ClaimedPart]]]:
+        """Results for parts with no route or no ready connector; the others by connector."""
         ready = {cid for cid, c in self._connectors.items() if c.is_ready()}
         groups: dict[ConnectorId, list[ClaimedPart]] = defaultdict(list)
         results: list[PartResult] = []
@@ -179,10 +201,7 @@ class Dispatcher:
                 results.append(self._retry(part, None, choice.reason))
             else:
                 groups[choice].append(part)
-        sends = [self._send_group(cid, group) for cid, group in groups.items()]
-        for group_results in await asyncio.gather(*sends):
-            results.extend(group_results)
-        return results
+        return results, groups
 
     def _test_route(
         self, part: ClaimedPart, ready: set[ConnectorId]
@@ -196,10 +215,10 @@ class Dispatcher:
             return NotReady(reason="test mode: the test connector is not ready")
         return TEST_CONNECTOR
 
-    async def _send_group(self, cid: ConnectorId, parts: list[ClaimedPart]) -> list[PartResult]:
+    async def _send_group(self, cid: ConnectorId, parts: list[ClaimedPart]) -> None:
         outcomes = await self._connectors[cid].submit_batch(parts)
         self._metrics.parts_submitted.labels(cid).inc(len(parts))
-        return [self._result(cid, p, o) for p, o in zip(parts, outcomes, strict=True)]
+        await self._record([self._result(cid, p, o) for p, o in zip(parts, outcomes, strict=True)])
 
     def _result(self, cid: ConnectorId, part: ClaimedPart, outcome: SubmitOutcome) -> PartResult:
         if isinstance(outcome, Accepted):

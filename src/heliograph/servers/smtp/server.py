@@ -116,8 +116,10 @@ class SmtpServer:
         for smtp in list(self._sessions):
             transport = smtp.transport
             if transport is not None and not transport.is_closing():
-                if isinstance(transport, asyncio.WriteTransport):
-                    transport.write(SHUTTING_DOWN)
+                # uvloop's transports are not asyncio.WriteTransport subclasses: duck-type
+                write = getattr(transport, "write", None)
+                if write is not None:
+                    write(SHUTTING_DOWN)
                 transport.close()
         try:
             await asyncio.wait_for(self._server.wait_closed(), grace_s)
