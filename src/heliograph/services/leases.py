@@ -21,8 +21,12 @@ giving back what exceeds it when nodes join. A dead node's slots are free once
 its lease runs out; survivors take them at their next round, so binds move
 within ``lease_s`` plus one round (default 10 s + 2.5 s). A holder that cannot
 renew gives its slots up by itself shortly before they can expire, so that two
-nodes never use one slot at once. ``held`` and ``on_change`` tell a connector
-which of its binds to keep open.
+nodes never use one slot at once. A connector that binds by leases
+(``LeasedBinds``: the SMPP client) binds nothing until its first slots are
+held, is told of every change (``hold``), and when this node gives slots back
+to a joining node it unbinds them first and the leases are freed after
+(``released``), so that the connector's binds across the cluster never exceed
+N. Other connectors (loopback) ignore their leases.
 
 A single-node store (SQLite, memory) has no cluster: ``cluster_service``
 returns ``LocalCluster``, whose view is this process alone.
@@ -36,7 +40,7 @@ import math
 import os
 import socket
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from typing import Protocol, runtime_checkable
 
 from prometheus_client import Counter, Gauge
@@ -72,6 +76,14 @@ class ClusterStore(Protocol):
     async def cluster_view(self, now: float) -> ClusterView: ...
 
 
+@runtime_checkable
+class LeasedBinds(Protocol):
+    """A connector whose binds are leases: it binds only the slots it is told to hold."""
+
+    def hold(self, slots: frozenset[int]) -> None: ...
+    async def released(self) -> None: ...
+
+
 class BindLeases:
     """The binds of one connector this node may hold (see the module docstring)."""
 
@@ -85,6 +97,7 @@ class BindLeases:
         ttl_s: float | None = None,
         margin_s: float | None = None,
         on_change: Callable[[frozenset[int]], None] | None = None,
+        drain: Callable[[], Awaitable[None]] | None = None,
     ) -> None:
         self.connector = connector
         self.resource = f"bind:{connector}"
@@ -94,6 +107,7 @@ class BindLeases:
         self._ttl_s = store.lease_s if ttl_s is None else ttl_s
         self._margin_s = self._ttl_s / 4 if margin_s is None else margin_s
         self._on_change = on_change
+        self._drain = drain
         self._valid_until = 0.0
         self.held: frozenset[int] = frozenset()
         self.changed = asyncio.Event()
@@ -106,13 +120,15 @@ class BindLeases:
 
         Raises: StoreError (``expire`` then drops the slots when their time is up).
         """
+        want = self.fair_share(live_nodes)
+        if len(self.held) > want and self._drain is not None:
+            # Unbind what goes back before the store frees it for another node
+            # (acquire_leases keeps the lowest slots held).
+            self._set(frozenset(sorted(self.held)[:want]))
+            await self._drain()
         now = self._clock.now()
         slots = await self._store.acquire_leases(
-            self.resource,
-            slots=self.binds,
-            want=self.fair_share(live_nodes),
-            now=now,
-            ttl_s=self._ttl_s,
+            self.resource, slots=self.binds, want=want, now=now, ttl_s=self._ttl_s
         )
         self._valid_until = now + self._ttl_s - self._margin_s
         self._set(frozenset(slots))
@@ -130,6 +146,8 @@ class BindLeases:
 
     async def release(self) -> None:
         self._set(frozenset())
+        if self._drain is not None:
+            await self._drain()
         await self._store.release_leases(self.resource)
 
     def _set(self, held: frozenset[int]) -> None:
@@ -162,7 +180,18 @@ class ClusterService:
         self._connectors = connectors
         self._on_requeued = on_requeued
         self.interval_s = store.lease_s / 4 if interval_s is None else interval_s
-        self.leases = {cid: BindLeases(store, cid, n, clock) for cid, n in binds.items() if n > 0}
+        self.leases: dict[ConnectorId, BindLeases] = {}
+        for cid, n in binds.items():
+            if n <= 0:
+                continue
+            connector = connectors.get(cid)
+            if isinstance(connector, LeasedBinds):
+                connector.hold(frozenset())  # nothing until this node holds leases
+                self.leases[cid] = BindLeases(
+                    store, cid, n, clock, on_change=connector.hold, drain=connector.released
+                )
+            else:
+                self.leases[cid] = BindLeases(store, cid, n, clock)
         r = metrics.registry
         self._live = Gauge("heliograph_cluster_nodes_alive", "Nodes with a live lease", registry=r)
         self._held = Gauge(

@@ -19,6 +19,13 @@ timeout, or by the loss of the link: a part whose fate is unknown is a
 when the upstream drops the connection mid-window (at worst it is sent twice).
 ESME_RTHROTTLED also pauses that link for ``throttle_pause_s``.
 
+In a cluster the binds are leases shared by the nodes (``services/leases.py``):
+``hold(slots)`` names the slots (0 to ``binds`` - 1, then the receiver binds)
+this node may bind. The supervisor of any other slot waits in ``standby``;
+a link whose slot is withdrawn unbinds, and ``released()`` waits for that, so
+that a lease is given back only once its bind is gone. Without ``hold`` (one
+node) every slot binds.
+
 Writes are coalesced: PDUs queued in one turn of the event loop leave in one
 ``transport.write``. Inbound deliver_sm/data_sm are answered at once and
 translated into receipts and MO; MO parts are reassembled (``Reassembler``,
@@ -29,6 +36,7 @@ as one batch.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import random
 import ssl
@@ -115,6 +123,8 @@ class SmppConnector:
         self._loop: asyncio.AbstractEventLoop | None = None
         self._closing = False
         self._synthetic = 0
+        self._held: frozenset[int] | None = None  # None: every slot may bind
+        self._hold_changed = asyncio.Event()
 
     @property
     def loop(self) -> asyncio.AbstractEventLoop:
@@ -239,6 +249,43 @@ class SmppConnector:
             )
         return out
 
+    # --- bind leases -----------------------------------------------------------------------
+
+    def hold(self, slots: frozenset[int]) -> None:
+        """Bind only ``slots`` from now on (this node's bind leases); unbind the others."""
+        self._held = frozenset(slots)
+        changed, self._hold_changed = self._hold_changed, asyncio.Event()
+        changed.set()
+        for i, slot in enumerate(self._slots):
+            if i not in self._held and slot.link is not None:
+                self.log.info("bind %s: lease given up, unbinding", slot.name)
+                slot.link.unbind()
+
+    async def released(self, timeout_s: float = 5.0) -> None:
+        """Wait until no slot outside ``hold`` is bound or binding (closing what is left
+        after ``timeout_s``)."""
+        if self._loop is None:
+            return  # not started: nothing is bound
+        deadline = self.loop.time() + timeout_s
+        while busy := [s for i, s in enumerate(self._slots) if not self._may_bind(i) and _busy(s)]:
+            remaining = deadline - self.loop.time()
+            if remaining <= 0:
+                for slot in busy:
+                    if slot.link is not None:
+                        slot.link.close()
+                return
+            assert self._room is not None
+            self._room.clear()
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._room.wait(), remaining)
+
+    def _may_bind(self, index: int) -> bool:
+        return self._held is None or index in self._held
+
+    async def _standby(self, index: int) -> None:
+        while not self._closing and not self._may_bind(index):
+            await self._hold_changed.wait()
+
     # --- links ------------------------------------------------------------------------------
 
     def _link_with_room(self) -> Link | None:
@@ -286,7 +333,13 @@ class SmppConnector:
 
     async def _supervise(self, slot: Slot) -> None:
         attempt = 0
+        index = self._slots.index(slot)
         while not self._closing:
+            if not self._may_bind(index):
+                slot.state, attempt = "standby", 0
+                self.room_changed()  # released() looks again
+                await self._standby(index)
+                continue
             slot.state = "connecting"
             try:
                 link = await self._connect(slot)
@@ -298,14 +351,18 @@ class SmppConnector:
                 slot.state, slot.since, slot.link = "bound", self._clock.now(), link
                 self.log.info("bind %s bound to %s", slot.name, self.settings.host)
                 self._links_changed()
+                if not self._may_bind(index):
+                    link.unbind()  # the lease went while it was binding
                 reason = await link.closed
                 slot.link, slot.since = None, None
-                if not self._closing:
+                if not self._closing and self._may_bind(index):
                     slot.last_error = f"link closed: {reason}"
                     self.log.warning("bind %s lost: %s", slot.name, reason)
                 self._links_changed()
             if self._closing:
                 break
+            if not self._may_bind(index):
+                continue
             attempt += 1
             slot.state = "waiting"
             await asyncio.sleep(self._backoff.delay_s(attempt, self._random.random()))
@@ -414,3 +471,7 @@ class SmppConnector:
         if self._inbox:
             batch, self._inbox = self._inbox, []
             self._queue.put_nowait(batch)
+
+
+def _busy(slot: Slot) -> bool:
+    return slot.link is not None or slot.state in ("connecting", "binding")
