@@ -43,6 +43,7 @@ from heliograph.domain.routing import Route, Strategy
 from heliograph.domain.submission import SubmitLimits
 from heliograph.servers.http import cluster as cluster_routes
 from heliograph.servers.http import connectors as connectors_routes
+from heliograph.servers.http import content as content_routes
 from heliograph.servers.http import dialects
 from heliograph.servers.http.app import build_app, dialect_paths, restrict
 from heliograph.servers.http.connectors import ClientBind, ConnectorReport
@@ -62,6 +63,7 @@ from heliograph.servers.smtp import (
 )
 from heliograph.services.accounts import AccountService, NewAccount
 from heliograph.services.callbacks import CallbackService, ReceiverRegistry
+from heliograph.services.content import MmsService
 from heliograph.services.dispatch import TEST_CONNECTOR, Dispatcher
 from heliograph.services.guards import Guards, GuardSettings
 from heliograph.services.inbound import InboundService, InboundSettings, ModesCache, OptOutService
@@ -337,6 +339,13 @@ class Gateway:
             ),
         )
         self.messages = MessageService(self.store, self.clock)
+        self.mms = MmsService(  # MMS sent by WAP Push, fetched at /mms/...: services/content.py
+            self.store,  # type: ignore[arg-type]
+            self.submit,
+            self.clock,
+            public_url=cfg.http.public_url or None,
+            on_fetched=self.receipts.accept,
+        )
         self.inbound = InboundService(
             self.store,
             self.clock,
@@ -497,6 +506,7 @@ class Gateway:
             inbound=self.inbound_http(),
         )
         connectors_routes.add_routes(app, self.connectors_report)
+        content_routes.add_routes(app, self.mms)
         cluster_routes.add_routes(app, self.cluster.snapshot)
         return app
 

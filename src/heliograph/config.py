@@ -47,6 +47,8 @@ class HttpConfig:
     host: str = "127.0.0.1"
     port: int = 8080
     max_body_bytes: int = 4 * 1024 * 1024
+    # how handsets reach this gateway, for MMS fetch URLs (default: the address the request came to)
+    public_url: str = ""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -9,11 +9,14 @@ own decoders and the tshark check is skipped with its reason.
 from __future__ import annotations
 
 import asyncio
+import base64
+import io
 import itertools
 import shutil
 import struct
 import subprocess
 import xml.etree.ElementTree as ET
+import zipfile
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
@@ -32,6 +35,7 @@ from heliograph.config import (
 )
 from heliograph.connectors.smpp import SmppConnector
 from heliograph.wire.gsm.udh import split_user_data
+from heliograph.wire.mms.pdus import NotificationInd, RetrieveConf, decode_pdu
 from heliograph.wire.ota.ringtone import decode_ringtone
 from heliograph.wire.smpp.codec import encode as encode_smpp
 from heliograph.wire.smpp.constants import EsmClass
@@ -239,3 +243,96 @@ async def test_loopback_delivers_binary_content(tmp_path: Path) -> None:
             assert {r.event["status"] for r in got} >= {"sent", "delivered"}
     finally:
         await sink.stop()
+
+
+def _zip(files: dict[str, bytes]) -> bytes:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        for name, data in files.items():
+            archive.writestr(name, data)
+    return buffer.getvalue()
+
+
+GIF = bytes.fromhex(
+    "47494638396101000100800000000000ffffff21f90401000000002c000000000100010000020144003b"
+)
+
+
+async def test_mms_is_notified_by_wap_push_and_fetched_by_the_handset(
+    gw: Gateway, smsc: FakeSmsc, tmp_path: Path
+) -> None:
+    sink = CallbackSink()
+    await sink.start()
+    try:
+        data = _zip({"smiley.gif": GIF, "hello.txt": b"Hello from Heliograph"})
+        body = {
+            "to": "+447700900123",
+            "from": "+447700900999",
+            "callback_url": sink.url,
+            "content": {
+                "type": "mms",
+                "data": base64.b64encode(data).decode(),
+                "file_name": "card.zip",
+                "subject": "Greetings",
+            },
+        }
+        answer = await _send(gw, body)
+        mid = answer["messages"][0]["id"]
+        pdus = await _upstream(smsc, answer["messages"][0]["parts"])
+        push = decode_push(b"".join(split_user_data(p.short_message)[1] for p in pdus))
+        assert push.content_type.media_type == "application/vnd.wap.mms-message"
+        notification = decode_pdu(push.data)
+        assert isinstance(notification, NotificationInd)
+        url = notification.content_location
+        assert url.startswith(f"http://127.0.0.1:{gw.http_port}/mms/") and url.endswith(mid)
+        assert notification.subject == "Greetings"
+        # the handset fetches the message over HTTP
+        async with aiohttp.ClientSession() as http, http.get(url) as resp:
+            assert resp.status == 200
+            assert resp.headers["Content-Type"] == "application/vnd.wap.mms-message"
+            fetched = await resp.read()
+        assert len(fetched) == notification.message_size
+        conf = decode_pdu(fetched)
+        assert isinstance(conf, RetrieveConf)
+        assert conf.subject == "Greetings" and conf.from_address == "+447700900999/TYPE=PLMN"
+        assert conf.content_type.media_type == "application/vnd.wap.multipart.related"
+        names = [p.content_location for p in conf.parts]
+        assert names[0] == "smil.xml" and set(names[1:]) == {"smiley.gif", "hello.txt"}
+        smil = conf.parts[0].data.decode()
+        assert 'src="smiley.gif"' in smil and 'src="hello.txt"' in smil
+        got = await sink.wait_for(lambda got: any(r.event["status"] == "delivered" for r in got))
+        assert any(r.event["id"] == mid for r in got)
+        # a wrong or guessed URL finds nothing
+        async with aiohttp.ClientSession() as http:
+            for wrong in (url[:-1] + "X", url.replace("/mms/", "/mms/a")):
+                async with http.get(wrong) as resp:
+                    assert resp.status == 404
+        if TSHARK is not None:
+            await asyncio.to_thread(_tshark_mms, fetched, tmp_path)
+    finally:
+        await sink.stop()
+
+
+def _tshark_mms(pdu: bytes, tmp_path: Path) -> None:
+    """tshark reads the fetch answer as HTTP carrying an MMS (its mmse dissector)."""
+    assert TSHARK is not None
+    answer = (
+        b"HTTP/1.1 200 OK\r\nContent-Type: application/vnd.wap.mms-message\r\n"
+        + b"Content-Length: %d\r\n\r\n" % len(pdu)
+        + pdu
+    )
+    name = b"http"
+    tag = struct.pack(">HH", 12, len(name)) + name + b"\0\0\0\0"
+    pcap = bytearray(struct.pack("<IHHiIII", 0xA1B2C3D4, 2, 4, 0, 0, 262144, 252))
+    record = tag + answer
+    pcap += struct.pack("<IIII", 1, 0, len(record), len(record)) + record
+    path = tmp_path / "mms.pcap"
+    path.write_bytes(bytes(pcap))
+    result = subprocess.run(
+        [TSHARK, "-n", "-r", str(path), "-T", "pdml"], capture_output=True, timeout=120, check=False
+    )
+    assert result.returncode == 0, result.stderr
+    (packet,) = ET.fromstring(result.stdout).findall("packet")
+    _well_formed(packet)
+    assert _shown(packet, "mmse.message_type") == ["0x84"]
+    assert _shown(packet, "mmse.subject") == ["Greetings"]

@@ -33,6 +33,7 @@ from datetime import datetime, timedelta
 from typing import Final, Protocol
 from zlib import crc32
 
+from heliograph.domain.ids import AccountId
 from heliograph.domain.rejections import Rejected, RejectReason
 from heliograph.wire.errors import DecodeError, EncodeError
 from heliograph.wire.gsm.dcs import Alphabet, decode_dcs, encode_dcs
@@ -78,12 +79,15 @@ __all__ = [
     "Picture",
     "PlannedContent",
     "Ringtone",
+    "StoredMms",
     "VCal",
     "VCard",
     "WapSi",
     "WapSl",
     "content_type_name",
+    "for_message",
     "parse_languages",
+    "per_recipient",
     "plan_content",
     "split_message",
 ]
@@ -189,7 +193,36 @@ class Mms:
     file_name: str | None = None
     content_type: str | None = None
     subject: str | None = None
-    add_smil: int | None = None  # 0 keep, 1 generate, 2 generate replacing any (csoft AddSMIL)
+    add_smil: int | None = None  # csoft AddSMIL: 0 default, 1 add a SMIL, 2 do not add one
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class StoredMms:
+    """A composed MMS kept for handsets to fetch: the m-retrieve-conf they get."""
+
+    token: str  # unguessable, in the fetch URL
+    account_id: AccountId
+    pdu: bytes
+    created_at: float
+    expires_at: float
+    fetches: int = 0
+    first_fetched_at: float | None = None
+
+
+#: Put in ``MmsNotification.url``, replaced by each recipient's message id.
+MESSAGE_ID_PLACEHOLDER: Final = "{message_id}"
+
+
+def for_message(content: Content, message_id: str) -> Content:
+    """``content`` for one recipient: an MMS notification URL gets the message id."""
+    if isinstance(content, MmsNotification) and MESSAGE_ID_PLACEHOLDER in content.url:
+        return replace(content, url=content.url.replace(MESSAGE_ID_PLACEHOLDER, message_id))
+    return content
+
+
+def per_recipient(content: Content) -> bool:
+    """Whether each recipient's octets differ (and must be planned with its message id)."""
+    return isinstance(content, MmsNotification) and MESSAGE_ID_PLACEHOLDER in content.url
 
 
 Content = (

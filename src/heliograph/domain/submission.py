@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from zlib import crc32
 
 from heliograph.domain.addresses import normalize_msisdn, normalize_sender
-from heliograph.domain.content import Content, plan_content
+from heliograph.domain.content import Content, for_message, per_recipient, plan_content
 from heliograph.domain.ids import AccountId, MessageId
 from heliograph.domain.messages import MessageState, NewMessage, transition
 from heliograph.domain.rejections import Rejected, RejectReason
@@ -220,6 +220,14 @@ def plan_submission(
             plans.append(RecipientPlan(to=raw, message=None, error=exc))
             continue
         message_id = next(ids)
+        if req.content is not None and per_recipient(req.content):
+            # same length for every id: the part count planned above holds (MMS URLs)
+            content = plan_content(
+                for_message(req.content, message_id),
+                message_class=req.message_class,
+                max_parts=limits.max_parts,
+            )
+            text = content.description
         message = NewMessage(
             id=message_id,
             account_id=req.account_id,

@@ -1,4 +1,4 @@
-"""Content helpers with libraries the pure layers may not use: images to OTA bitmaps.
+"""Content services: images to OTA bitmaps, MMS composition, sending and fetching.
 
 An uploaded image (JPEG, GIF, PNG, BMP, WBMP... whatever Pillow reads) becomes a
 monochrome Nokia OTA bitmap (Smart Messaging 3.0.0) of the size the content kind
@@ -8,22 +8,53 @@ Images are checked before they are decoded: at most ``MAX_IMAGE_OCTETS`` octets
 and ``MAX_IMAGE_PIXELS`` pixels, so a small file that unpacks to an enormous
 picture is refused, not decoded. Pillow is optional; without it an image is
 answered "not supported" and the hex OTA form still works.
+
+An MMS (OMA-MMS-ENC 1.2) comes as a ready encapsulated message (validated by
+decoding it), a ZIP of parts (each size checked as it is unpacked, so a ZIP
+bomb stops at the limit) or one media file; ``compose_mms`` makes the
+m-retrieve-conf, multipart/related with the SMIL kept or generated (csoft
+AddSMIL 2: none added). ``MmsService`` stores it and sends the notification.
 """
 
 from __future__ import annotations
 
+import html
 import io
+import secrets
 import warnings
-from typing import Final
+import zipfile
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime
+from typing import Final, Protocol
 
+from heliograph.domain.accounts import Account
+from heliograph.domain.content import MESSAGE_ID_PLACEHOLDER, Mms, MmsNotification, StoredMms
+from heliograph.domain.ids import AccountId, MessageId
+from heliograph.domain.messages import FINAL_STATES, MessageState, MessageView
+from heliograph.domain.outcomes import Receipt
 from heliograph.domain.rejections import Rejected, RejectReason
+from heliograph.domain.submission import SubmitRequest
+from heliograph.services.ports import Clock
+from heliograph.services.submit import Render, SubmitResult, SubmitService
+from heliograph.wire.errors import DecodeError, EncodeError
+from heliograph.wire.mms.multipart import Part
+from heliograph.wire.mms.pdus import RetrieveConf, SendReq, decode_pdu, encode_pdu, phone_address
 from heliograph.wire.ota.bitmap import OtaBitmap, encode_ota_bitmap
+from heliograph.wire.wap.content_types import ContentType
+from heliograph.wire.wap.headers import Header
 
 __all__ = [
     "LOGO_SIZE",
     "MAX_IMAGE_OCTETS",
     "MAX_IMAGE_PIXELS",
+    "MEDIA_TYPES",
     "PICTURE_SIZE",
+    "ComposedMms",
+    "MmsLimits",
+    "MmsService",
+    "MmsStore",
+    "compose_mms",
     "ota_bitmap_from_image",
 ]
 
@@ -86,3 +117,366 @@ def ota_bitmap_from_image(data: bytes, size: tuple[int, int], *, field: str) -> 
         for y in range(size[1])
     ]
     return encode_ota_bitmap(OtaBitmap.from_rows(rows))
+
+
+# --- MMS: composition ---------------------------------------------------------------------
+
+#: Media types by file extension (lower case), for ZIP entries and single files.
+MEDIA_TYPES: Final[dict[str, str]] = {
+    "jpg": "image/jpeg",
+    "jpeg": "image/jpeg",
+    "gif": "image/gif",
+    "png": "image/png",
+    "bmp": "image/bmp",
+    "wbmp": "image/vnd.wap.wbmp",
+    "txt": "text/plain",
+    "smil": "application/smil",
+    "smi": "application/smil",
+    "amr": "audio/amr",
+    "mp3": "audio/mpeg",
+    "wav": "audio/wav",
+    "mid": "audio/midi",
+    "midi": "audio/midi",
+    "3gp": "video/3gpp",
+    "mp4": "video/mp4",
+    "vcf": "text/x-vcard",
+    "vcs": "text/x-vcalendar",
+    "jad": "text/vnd.sun.j2me.app-descriptor",
+    "jar": "application/java-archive",
+}
+_MMS_MESSAGE: Final = "application/vnd.wap.mms-message"
+_RELATED: Final = "application/vnd.wap.multipart.related"
+_MIXED: Final = "application/vnd.wap.multipart.mixed"
+_SMIL: Final = "application/smil"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class MmsLimits:
+    """What an MMS may be: the whole message and the ZIP that carries its parts."""
+
+    max_octets: int = 600 * 1024  # the composed m-retrieve-conf
+    max_parts: int = 20
+    max_zip_entries: int = 50
+    url_lifetime_s: int = 7 * 86400
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ComposedMms:
+    pdu: bytes  # the m-retrieve-conf
+    subject: str | None
+
+
+def _bad_mms(detail: str, field: str = "content.data") -> Rejected:
+    return Rejected(RejectReason.INVALID_REQUEST, detail, field=field)
+
+
+def _media_type(name: str, given: str | None = None) -> str:
+    if given:
+        return given.strip().lower()
+    extension = name.rsplit(".", 1)[-1].lower() if "." in name else ""
+    media = MEDIA_TYPES.get(extension)
+    if media is None:
+        raise Rejected(
+            RejectReason.INVALID_REQUEST,
+            f"unknown content type for {name!r}: use one of .{', .'.join(sorted(MEDIA_TYPES))}",
+            field="content.file_name",
+        )
+    return media
+
+
+def _part(name: str, media: str, data: bytes) -> Part:
+    parameters = (("charset", "utf-8"),) if media.startswith("text/") else ()
+    if media.startswith("text/"):
+        try:
+            data.decode("utf-8")
+        except UnicodeDecodeError:
+            data = data.decode("latin-1").encode("utf-8")  # a text file in Latin-1
+    return Part(
+        content_type=ContentType(media_type=media, parameters=parameters),
+        data=data,
+        headers=(
+            Header(name="Content-ID", value=f"<{name}>"),
+            Header(name="Content-Location", value=name),
+        ),
+    )
+
+
+# media type prefix → SMIL element and region (OMA MMS Conformance 1.3 §8)
+_SMIL_ELEMENTS: Final = (
+    ("image/", "img", "Image"),
+    ("video/", "video", "Image"),
+    ("audio/", "audio", None),
+    ("text/plain", "text", "Text"),
+)
+
+
+def _smil(parts: Sequence[Part]) -> Part:
+    """A SMIL presentation: one slide per part, a text joining the slide before it
+    when that slide has no text yet (a picture and its caption)."""
+    slides: list[list[str]] = []
+    for part in parts:
+        media = part.content_type.media_type
+        tag, region = next(
+            ((t, r) for prefix, t, r in _SMIL_ELEMENTS if media.startswith(prefix)), ("ref", None)
+        )
+        where = f' region="{region}"' if region else ""
+        element = f'<{tag} src="{html.escape(part.content_location or "")}"{where}/>'
+        joins = tag == "text" and slides and not any(e.startswith("<text") for e in slides[-1])
+        if not joins:
+            slides.append([])
+        slides[-1].append(element)
+    body = "".join(f'<par dur="5000ms">{"".join(s)}</par>' for s in slides)
+    smil = (
+        "<smil><head><layout>"
+        '<root-layout width="100%" height="100%"/>'
+        '<region id="Image" top="0" left="0" height="75%" width="100%" fit="meet"/>'
+        '<region id="Text" top="75%" left="0" height="25%" width="100%"/>'
+        f"</layout></head><body>{body}</body></smil>"
+    )
+    return Part(
+        content_type=ContentType(media_type=_SMIL, parameters=(("charset", "utf-8"),)),
+        data=smil.encode(),
+        headers=(
+            Header(name="Content-ID", value="<smil>"),
+            Header(name="Content-Location", value="smil.xml"),
+        ),
+    )
+
+
+def _zip_parts(data: bytes, limits: MmsLimits) -> list[Part]:
+    """The files of a ZIP as parts, read with every size checked as it is read."""
+    try:
+        archive = zipfile.ZipFile(io.BytesIO(data))
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, ValueError) as exc:
+        raise _bad_mms(f"not a ZIP file: {exc}") from exc
+    with archive:
+        entries = [i for i in archive.infolist() if not i.is_dir()]
+        if len(entries) > limits.max_zip_entries:
+            raise _bad_mms(f"the ZIP holds {len(entries)} files, at most {limits.max_zip_entries}")
+        parts: list[Part] = []
+        budget = limits.max_octets
+        for info in entries:
+            name = info.filename.rsplit("/", 1)[-1]
+            if not name or name.startswith(".") or name.startswith("__MACOSX"):
+                continue
+            if info.file_size > budget:
+                raise _bad_mms(f"the ZIP unpacks to more than {limits.max_octets} octets")
+            try:
+                with archive.open(info) as member:
+                    content = member.read(budget + 1)  # a lying header cannot make it read more
+            except (zipfile.BadZipFile, RuntimeError, NotImplementedError, OSError) as exc:
+                raise _bad_mms(f"cannot read {name!r} from the ZIP: {exc}") from exc
+            if len(content) > budget:
+                raise _bad_mms(f"the ZIP unpacks to more than {limits.max_octets} octets")
+            budget -= len(content)
+            parts.append(_part(name, _media_type(name), content))
+    if not parts:
+        raise _bad_mms("the ZIP holds no files")
+    return parts
+
+
+def _from_mms_file(data: bytes) -> tuple[ContentType, tuple[Part, ...], bytes, str | None]:
+    """A ready encapsulated MMS, validated by decoding it: (type, parts, body, subject)."""
+    try:
+        pdu = decode_pdu(data)
+    except (DecodeError, EncodeError) as exc:
+        raise _bad_mms(f"not an MMS (OMA-MMS-ENC) message: {exc}") from exc
+    if not isinstance(pdu, SendReq | RetrieveConf):
+        raise _bad_mms(f"a {type(pdu).__name__} is not a message to send; give an m-send-req")
+    return pdu.content_type, pdu.parts, pdu.body, pdu.subject
+
+
+def compose_mms(
+    mms: Mms, *, now: float, message_id: str, sender: str | None, limits: MmsLimits
+) -> ComposedMms:
+    """The m-retrieve-conf for an MMS given as a .mms file, a ZIP of parts or one media
+    file. Raises: Rejected naming the field."""
+    name = (mms.file_name or "").strip()
+    subject = mms.subject
+    body = b""
+    if not mms.data:
+        raise _bad_mms("the MMS is empty")
+    if len(mms.data) > limits.max_octets * 2:
+        raise _bad_mms(f"{len(mms.data)} octets given, at most {limits.max_octets * 2}")
+    media = mms.content_type.strip().lower() if mms.content_type else None
+    if (
+        media == _MMS_MESSAGE
+        or name.lower().endswith(".mms")
+        or (media is None and not name and mms.data[:1] == b"\x8c")
+    ):
+        content_type, parts, body, found = _from_mms_file(mms.data)
+        subject = subject or found
+        parts = tuple(parts)
+    elif (
+        media == "application/zip" or name.lower().endswith(".zip") or mms.data[:4] == b"PK\x03\x04"
+    ):
+        parts = tuple(_zip_parts(mms.data, limits))
+        content_type = ContentType(media_type=_MIXED)
+    else:
+        if not name and not media:
+            raise _bad_mms(
+                "give the file_name (with its extension) or the content_type", "content.file_name"
+            )
+        parts = (_part(name or "file", _media_type(name, media), mms.data),)
+        content_type = ContentType(media_type=_MIXED)
+    if content_type.media_type in (_MIXED, _RELATED) and parts:
+        if len(parts) > limits.max_parts:
+            raise _bad_mms(f"{len(parts)} parts, at most {limits.max_parts}")
+        smil = next((p for p in parts if p.content_type.media_type == _SMIL), None)
+        if smil is None and mms.add_smil != 2:
+            smil = _smil(parts)
+            parts = (smil, *parts)
+        if smil is not None:
+            start = smil.content_id or "<smil>"
+            if smil.content_id is None:
+                smil = replace(
+                    smil, headers=(*smil.headers, Header(name="Content-ID", value=start))
+                )
+                parts = tuple(smil if p.content_type.media_type == _SMIL else p for p in parts)
+            content_type = ContentType(
+                media_type=_RELATED, parameters=(("type", _SMIL), ("start", start))
+            )
+            parts = (
+                smil,
+                *(p for p in parts if p is not smil and p.content_type.media_type != _SMIL),
+            )
+    conf = RetrieveConf(
+        date=datetime.fromtimestamp(int(now), UTC),
+        content_type=content_type,
+        parts=parts,
+        body=body,
+        message_id=message_id,
+        from_address=phone_address(sender) if sender and sender.lstrip("+").isdigit() else None,
+        subject=subject or None,
+    )
+    try:
+        pdu = encode_pdu(conf)
+        decode_pdu(pdu)  # what handsets will read must read back
+    except (EncodeError, DecodeError) as exc:
+        raise _bad_mms(f"the MMS cannot be encoded: {exc}") from exc
+    if len(pdu) > limits.max_octets:
+        raise Rejected(
+            RejectReason.MESSAGE_TOO_LONG,
+            f"the MMS is {len(pdu)} octets, at most {limits.max_octets}",
+            field="content.data",
+        )
+    return ComposedMms(pdu=pdu, subject=subject or None)
+
+
+# --- MMS: sending and fetching ------------------------------------------------------------
+
+
+class MmsStore(Protocol):
+    """What the MMS service needs from the store (SQLite: ``store/sqlite_content.py``)."""
+
+    async def put_mms(self, mms: StoredMms) -> None: ...
+    async def get_mms(self, token: str) -> StoredMms | None: ...
+    async def mms_fetched(self, token: str, now: float) -> None: ...
+    async def delete_mms(self, token: str) -> None: ...
+    async def get_message(
+        self, account_id: AccountId, message_id: MessageId
+    ) -> MessageView | None: ...
+
+
+class MmsService:
+    """Send an MMS as an m-notification-ind by WAP Push; answer the handset's fetch.
+
+    ``submit`` composes the m-retrieve-conf, keeps it under a random token, and
+    submits an ``MmsNotification`` whose URL is ``<base>/mms/<token>/<message id>``:
+    every recipient gets its own URL, unguessable (the token's 144 random bits and
+    the message id's 80) and expiring with the notification. A refused request
+    leaves nothing stored. ``fetch`` answers a URL with the m-retrieve-conf,
+    counts the fetch, and reports the message's sent parts delivered through
+    ``on_fetched`` (the receipt path, so callbacks follow).
+    """
+
+    def __init__(
+        self,
+        store: MmsStore,
+        submit: SubmitService,
+        clock: Clock,
+        *,
+        public_url: str | None = None,
+        limits: MmsLimits | None = None,
+        on_fetched: Callable[[Sequence[Receipt]], None] | None = None,
+    ) -> None:
+        self._store = store
+        self._submit = submit
+        self._clock = clock
+        self._public_url = public_url.rstrip("/") if public_url else None
+        self._limits = limits or MmsLimits()
+        self._on_fetched = on_fetched
+
+    async def submit(
+        self,
+        req: SubmitRequest,
+        account: Account,
+        render: Render,
+        *,
+        base_url: str,
+        idempotency_key: str | None = None,
+    ) -> SubmitResult:
+        """Raises: Rejected (nothing is stored then)."""
+        if not isinstance(req.content, Mms):
+            raise TypeError("MmsService.submit takes an MMS content")
+        now = self._clock.now()
+        token = secrets.token_urlsafe(18)
+        composed = compose_mms(
+            req.content, now=now, message_id=token, sender=req.sender, limits=self._limits
+        )
+        lifetime = self._limits.url_lifetime_s
+        base = self._public_url or base_url.rstrip("/")
+        notification = MmsNotification(
+            url=f"{base}/mms/{token}/{MESSAGE_ID_PLACEHOLDER}",
+            size=len(composed.pdu),
+            subject=composed.subject,
+            expiry_s=lifetime,
+        )
+        await self._store.put_mms(
+            StoredMms(
+                token=token,
+                account_id=account.id,
+                pdu=composed.pdu,
+                created_at=now,
+                expires_at=now + lifetime,
+            )
+        )
+        try:
+            result = await self._submit.submit(
+                replace(req, content=notification),
+                account,
+                render,
+                idempotency_key=idempotency_key,
+            )
+        except Exception:
+            await self._store.delete_mms(token)
+            raise
+        if result.replayed or not any(p.message is not None for p in result.plans):
+            await self._store.delete_mms(token)
+        return result
+
+    async def fetch(self, token: str, message_id: MessageId) -> bytes:
+        """The m-retrieve-conf at ``/mms/<token>/<message id>``. Raises: Rejected(NOT_FOUND)."""
+        now = self._clock.now()
+        stored = await self._store.get_mms(token)
+        missing = Rejected(RejectReason.NOT_FOUND, "no such MMS, or its URL has expired")
+        if stored is None or stored.expires_at <= now:
+            raise missing
+        view = await self._store.get_message(stored.account_id, message_id)
+        if view is None or f"/mms/{token}/{message_id}" not in view.text:
+            raise missing
+        await self._store.mms_fetched(token, now)
+        receipts = [
+            Receipt(
+                connector=p.connector,
+                upstream_id=p.upstream_id,
+                state=MessageState.DELIVERED,
+                error=None,
+                at=now,
+            )
+            for p in view.parts
+            if p.connector is not None and p.upstream_id is not None and p.state not in FINAL_STATES
+        ]
+        if receipts and self._on_fetched is not None:
+            self._on_fetched(receipts)
+        return stored.pdu

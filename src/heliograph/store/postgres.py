@@ -55,6 +55,7 @@ from heliograph.store.base import (
     StoreError,
 )
 from heliograph.store.postgres_cluster import ClusterView, Lease, NodeIdentity, TakeOver
+from heliograph.store.postgres_content import PostgresContent
 from heliograph.store.postgres_credit import PostgresCredit, change_balance
 from heliograph.store.postgres_engine import Conn, Database, Record, split_url
 from heliograph.store.postgres_inbound import PostgresInbound
@@ -67,7 +68,7 @@ OUTBOX_CHANNEL = "heliograph_outbox"  # migration 0007's trigger notifies "<sche
 T = TypeVar("T")
 
 
-class PostgresStore(PostgresCredit, PostgresInbound):
+class PostgresStore(PostgresCredit, PostgresInbound, PostgresContent):
     def __init__(
         self,
         dsn: str,

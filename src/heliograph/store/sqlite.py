@@ -39,6 +39,7 @@ from heliograph.store.base import (
     PartResult,
     QueueDepth,
 )
+from heliograph.store.sqlite_content import SqliteContent
 from heliograph.store.sqlite_engine import Writer, connect, map_sqlite_error, migrate
 from heliograph.store.sqlite_inbound import SqliteInbound
 
@@ -47,7 +48,7 @@ T = TypeVar("T")
 IDEMPOTENCY_TTL_S = 86400.0
 
 
-class SqliteStore(SqliteInbound):  # MO, opt-outs, test mode, statistics: sqlite_inbound
+class SqliteStore(SqliteInbound, SqliteContent):  # MO...: sqlite_inbound; MMS: sqlite_content
     def __init__(self, path: str, *, synchronous: str = "FULL", readers: int = 2) -> None:
         self.path = path
         self._synchronous = synchronous

@@ -6,7 +6,8 @@ refused naming it, and ``openapi.py`` documents the union); ``content_value()``
 turns one into a ``domain.content`` value. Octets are hex (``bitmap``,
 ``payload``, ``udh``), images base64 (``image``, converted to an OTA bitmap by
 ``services.content``). Which bytes go on the wire is decided in
-``domain.content``, not here.
+``domain.content``, not here. ``GET /mms/{token}/{message_id}`` is where
+handsets fetch an MMS sent with ``{"type": "mms"}`` (``services.content``).
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from datetime import UTC, datetime
 from typing import Annotated
 
 import msgspec
+from aiohttp import web
 
 from heliograph.domain.content import (
     Binary,
@@ -30,10 +32,16 @@ from heliograph.domain.content import (
     WapSi,
     WapSl,
 )
+from heliograph.domain.ids import MessageId
 from heliograph.domain.rejections import Rejected, RejectReason
-from heliograph.services.content import LOGO_SIZE, PICTURE_SIZE, ota_bitmap_from_image
+from heliograph.services.content import (
+    LOGO_SIZE,
+    PICTURE_SIZE,
+    MmsService,
+    ota_bitmap_from_image,
+)
 
-__all__ = ["ContentBody", "content_value"]
+__all__ = ["MMS", "ContentBody", "add_routes", "base_url", "content_value", "fetch_mms"]
 
 _Hex = Annotated[str, msgspec.Meta(pattern=r"^\s*(?:[0-9A-Fa-f]{2}\s*)+$", max_length=80_000)]
 _Text = Annotated[str, msgspec.Meta(max_length=40_000)]
@@ -228,3 +236,29 @@ def content_value(body: ContentBody) -> Content:
                 subject=body.subject,
                 add_smil=body.add_smil,
             )
+
+
+# --- MMS: the handset's fetch -------------------------------------------------------------
+
+MMS = web.AppKey("mms", MmsService)
+MMS_MESSAGE = "application/vnd.wap.mms-message"
+
+
+async def fetch_mms(request: web.Request) -> web.Response:
+    """GET /mms/{token}/{message_id}: the m-retrieve-conf (OMA-MMS-ENC §6.3), 404 when
+    unknown or expired. No API key: the URL itself is the secret."""
+    mms = request.app[MMS]
+    pdu = await mms.fetch(request.match_info["token"], MessageId(request.match_info["message_id"]))
+    return web.Response(
+        body=pdu, headers={"Content-Type": MMS_MESSAGE, "Cache-Control": "no-store"}
+    )
+
+
+def base_url(request: web.Request) -> str:
+    """How this request reached the gateway: the default base of MMS fetch URLs."""
+    return f"{request.scheme}://{request.host}"
+
+
+def add_routes(app: web.Application, mms: MmsService) -> None:
+    app[MMS] = mms
+    app.router.add_get("/mms/{token}/{message_id}", fetch_mms)

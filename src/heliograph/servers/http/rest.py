@@ -13,13 +13,13 @@ import msgspec
 from aiohttp import web
 
 from heliograph import __version__
-from heliograph.domain.content import parse_languages
+from heliograph.domain.content import Mms, parse_languages
 from heliograph.domain.ids import AccountId, MessageId
 from heliograph.domain.messages import MessageState
 from heliograph.domain.rejections import Rejected, RejectReason
 from heliograph.domain.submission import RecipientPlan, SubmitRequest
 from heliograph.servers.http.auth import account_of
-from heliograph.servers.http.content import content_value
+from heliograph.servers.http.content import MMS, base_url, content_value
 from heliograph.servers.http.context import SERVICES, ApiError, json_response
 from heliograph.servers.http.schemas import (
     HealthBody,
@@ -102,7 +102,19 @@ async def post_messages(request: web.Request) -> web.Response:
             400, "invalid_request", "Idempotency-Key must be 1-255 characters", "Idempotency-Key"
         )
     req = submit_request(body, account.id)
-    result = await request.app[SERVICES].submit.submit(req, account, _render, idempotency_key=key)
+    if isinstance(req.content, Mms):  # stored for the handset's fetch: servers/http/content.py
+        mms = request.app.get(MMS)
+        if mms is None:
+            raise Rejected(
+                RejectReason.NOT_SUPPORTED, "MMS is not served here", field="content.type"
+            )
+        result = await mms.submit(
+            req, account, _render, base_url=base_url(request), idempotency_key=key
+        )
+    else:
+        result = await request.app[SERVICES].submit.submit(
+            req, account, _render, idempotency_key=key
+        )
     headers = {"Idempotent-Replayed": "true"} if result.replayed else None
     return web.Response(
         status=result.answer.status,

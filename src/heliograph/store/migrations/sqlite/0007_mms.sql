@@ -1,0 +1,16 @@
+-- Heliograph schema 7: composed MMS kept for handsets to fetch (docs/content.md).
+-- token: the unguessable part of the fetch URL (/mms/<token>/<message id>), one per
+--   request; every recipient's m-notification-ind points at it with its own message id.
+-- pdu: the m-retrieve-conf (OMA-MMS-ENC §6.3) a fetch answers with.
+-- expires_at: after it the URL answers 404 and the row may be removed.
+-- fetches / first_fetched_at: how often and since when handsets fetched it.
+CREATE TABLE mms_content (
+    token TEXT PRIMARY KEY,
+    account_id TEXT NOT NULL REFERENCES accounts(id),
+    pdu BLOB NOT NULL,
+    created_at REAL NOT NULL,
+    expires_at REAL NOT NULL,
+    fetches INTEGER NOT NULL DEFAULT 0,
+    first_fetched_at REAL
+);
+CREATE INDEX mms_content_expires ON mms_content (expires_at);
