@@ -17,8 +17,8 @@ and ``simulate()`` (an MO injected into a loopback connector, for trying MO
 handling without an SMSC).
 
 A batch that cannot be written because the store is unavailable stays waiting
-and is tried again; one the store refuses outright (PostgreSQL in this
-version) is dropped with an error in the log.
+and is tried again; one the store refuses outright is dropped with an
+error in the log.
 """
 
 from __future__ import annotations
