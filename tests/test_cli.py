@@ -90,3 +90,25 @@ def test_senders_commands(cfg: Path) -> None:
     assert gone.exit_code == 0
     again = runner.invoke(app, ["senders", "remove", "shop", "Shop", "--config", str(cfg)])
     assert again.exit_code == 1
+
+
+def test_account_keys_and_settings_commands(cfg: Path) -> None:
+    assert runner.invoke(app, ["accounts", "create", "shop", "--config", str(cfg)]).exit_code == 0
+    added = runner.invoke(app, ["accounts", "key-add", "shop", "--config", str(cfg)])
+    assert added.exit_code == 0 and added.stdout.startswith("hg_")
+    listed = runner.invoke(app, ["accounts", "keys", "shop", "--config", str(cfg)])
+    ids = [line.split()[0] for line in listed.stdout.splitlines() if line.strip()]
+    assert len(ids) == 2
+    revoked = runner.invoke(app, ["accounts", "key-revoke", "shop", ids[1], "--config", str(cfg)])
+    assert revoked.exit_code == 0
+    listed = runner.invoke(app, ["accounts", "keys", "shop", "--config", str(cfg)])
+    assert "revoked" in listed.stdout and "active" in listed.stdout
+    again = runner.invoke(app, ["accounts", "key-revoke", "shop", ids[1], "--config", str(cfg)])
+    assert again.exit_code == 1
+    result = runner.invoke(
+        app,
+        ["accounts", "set", "shop", "--allow-ip", "10.0.0.0/8", "--disable", "--config", str(cfg)],
+    )
+    assert result.exit_code == 0 and "disabled" in result.stdout and "10.0.0.0/8" in result.stdout
+    bad = runner.invoke(app, ["accounts", "set", "shop", "--allow-ip", "x", "--config", str(cfg)])
+    assert bad.exit_code == 2

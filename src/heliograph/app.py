@@ -76,6 +76,7 @@ from heliograph.services.scheduler import Scheduler
 from heliograph.services.submit import SubmitService
 from heliograph.store.base import Changes, Store, StoreError
 from heliograph.store.sqlite import SqliteStore
+from heliograph.store.sqlite_admin import account_admin
 
 log = logging.getLogger("heliograph.app")
 
@@ -311,7 +312,9 @@ class Gateway:
             on_released=self.dispatcher.wake,
             on_changes=self._changed,
         )
-        self.accounts = AccountService(self.store, self.clock)
+        self.accounts = AccountService(
+            self.store, self.clock, administration=account_admin(self.store)
+        )
         self.modes = ModesCache(self.store, self.clock)
         self.submit = SubmitService(
             self.store,
@@ -457,7 +460,7 @@ class Gateway:
 
     async def _create_admin(self) -> None:
         try:
-            new = await self.accounts.create("admin")
+            new = await self.accounts.create("admin", is_admin=True)
         except Rejected:  # nodes of a cluster starting at once: another one created it
             log.info("account 'admin' was created by another node")
             return
@@ -496,6 +499,7 @@ class Gateway:
             metrics=self.metrics,
             refresh_gauges=self.refresh_gauges,
             store_balance=self.store.balance,
+            adjust_balance=self.store.adjust_balance,
             clock=self.clock,
         )
 

@@ -179,6 +179,97 @@ def accounts_create(
     console.print(table)
 
 
+@accounts_app.command("keys")
+def accounts_keys(name: str, config: ConfigOpt = None) -> None:
+    """List an account's API keys (by id: the start of their hash)."""
+    cfg = _config(config)
+
+    async def work(gw: Any) -> list[Any]:
+        keys: list[Any] = await gw.accounts.api_keys(await gw.accounts.named(name))
+        return keys
+
+    for key in _admin_command(cfg, work):
+        state = "revoked" if key.revoked else "active"
+        console.print(f"{key.lookup[:16]}  {state}")
+
+
+@accounts_app.command("key-add")
+def accounts_key_add(name: str, config: ConfigOpt = None) -> None:
+    """Give an account one more API key (printed once)."""
+    cfg = _config(config)
+
+    async def work(gw: Any) -> str:
+        key: str = await gw.accounts.add_api_key(await gw.accounts.named(name))
+        return key
+
+    print(_admin_command(cfg, work))
+
+
+@accounts_app.command("key-revoke")
+def accounts_key_revoke(name: str, key_id: str, config: ConfigOpt = None) -> None:
+    """Revoke an API key (takes effect within ten seconds on running gateways)."""
+    cfg = _config(config)
+
+    async def work(gw: Any) -> None:
+        await gw.accounts.revoke_api_key(await gw.accounts.named(name), key_id)
+
+    _admin_command(cfg, work)
+    console.print(f"key {key_id} of {name} revoked")
+
+
+@accounts_app.command("set")
+def accounts_set(
+    name: str,
+    callback_url: Annotated[str | None, typer.Option(help="Default callback URL")] = None,
+    no_callback_url: Annotated[bool, typer.Option(help="Remove the callback URL")] = False,
+    allow_ip: Annotated[
+        list[str] | None, typer.Option(help="Address or network it may connect from (repeat)")
+    ] = None,
+    any_ip: Annotated[bool, typer.Option(help="Remove the address restriction")] = False,
+    disabled: Annotated[bool | None, typer.Option("--disable/--enable")] = None,
+    admin: Annotated[bool | None, typer.Option("--admin/--no-admin")] = None,
+    config: ConfigOpt = None,
+) -> None:
+    """Change an account's settings."""
+    from heliograph.domain.accounts import parse_allowlist
+    from heliograph.store.base import AccountChanges
+
+    cfg = _config(config)
+    try:
+        allowlist = () if any_ip else (parse_allowlist(allow_ip) if allow_ip else None)
+    except ValueError as exc:
+        err.print(f"[red]error[/red] {exc}")
+        raise typer.Exit(2) from None
+    changes = AccountChanges(
+        callback_url=callback_url,
+        clear_callback_url=no_callback_url,
+        disabled=disabled,
+        is_admin=admin,
+        ip_allowlist=allowlist,
+    )
+
+    async def work(gw: Any) -> Any:
+        return await gw.accounts.update(await gw.accounts.named(name), changes)
+
+    account = _admin_command(cfg, work)
+    console.print(
+        f"{account.name}: callback {account.callback_url or '-'}, "
+        f"{'disabled' if account.disabled else 'enabled'}, "
+        f"{'admin, ' if account.is_admin else ''}"
+        f"from {', '.join(account.ip_allowlist) or 'anywhere'}"
+    )
+
+
+def _admin_command(cfg: Config, work: Callable[[Any], Awaitable[T]]) -> T:
+    from heliograph.domain.rejections import Rejected
+
+    try:
+        return _store_command(cfg, work)
+    except Rejected as exc:
+        err.print(f"[red]error[/red] {exc.detail}")
+        raise typer.Exit(1) from None
+
+
 @accounts_app.command("list")
 def accounts_list(config: ConfigOpt = None) -> None:
     """List accounts."""

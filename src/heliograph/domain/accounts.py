@@ -19,6 +19,8 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import ipaddress
+from collections.abc import Iterable
 from dataclasses import dataclass
 from enum import StrEnum
 
@@ -44,6 +46,39 @@ class Account:
     callback_secret: str
     created_at: float
     disabled: bool = False
+    is_admin: bool = False  # may manage other accounts (the admin API)
+    # Addresses and networks (CIDR) the account may connect from, on every
+    # interface; empty: anywhere (the MX Telecom document's IP whitelist).
+    ip_allowlist: tuple[str, ...] = ()
+
+
+def parse_allowlist(entries: Iterable[str]) -> tuple[str, ...]:
+    """Canonical networks. Raises: ValueError naming the entry that is not an address."""
+    out = []
+    for entry in entries:
+        entry = entry.strip()
+        if not entry:
+            continue
+        try:
+            out.append(str(ipaddress.ip_network(entry, strict=False)))
+        except ValueError:
+            raise ValueError(f"{entry!r} is not an IP address or network") from None
+    return tuple(out)
+
+
+def ip_allowed(account: Account, peer: str | None) -> bool:
+    """Whether ``peer`` (an IP address) may act for the account."""
+    if not account.ip_allowlist:
+        return True
+    if peer is None:
+        return False
+    try:
+        address = ipaddress.ip_address(peer.strip("[]").split("%", 1)[0])
+    except ValueError:
+        return False
+    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
+        address = address.ipv4_mapped
+    return any(address in ipaddress.ip_network(net) for net in account.ip_allowlist)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

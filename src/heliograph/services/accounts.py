@@ -17,9 +17,11 @@ from dataclasses import dataclass
 
 from heliograph.domain.accounts import (
     Account,
+    Credential,
     CredentialKind,
     api_key_credential,
     hash_api_key,
+    ip_allowed,
     secret_credential,
     verify_secret,
 )
@@ -28,7 +30,7 @@ from heliograph.domain.pricing import PriceList, merge
 from heliograph.domain.rejections import Rejected, RejectReason
 from heliograph.domain.senders import Senders
 from heliograph.services.ports import Clock
-from heliograph.store.base import Conflict, Store
+from heliograph.store.base import AccountAdmin, AccountChanges, Conflict, NotFound, Store
 
 _NAME_CHARS = frozenset(string.ascii_letters + string.digits + "-_.")
 
@@ -61,7 +63,15 @@ class NewAccount:
 
 
 class AccountService:
-    def __init__(self, store: Store, clock: Clock, *, cache_ttl_s: float = 10.0) -> None:
+    def __init__(
+        self,
+        store: Store,
+        clock: Clock,
+        *,
+        cache_ttl_s: float = 10.0,
+        administration: AccountAdmin | None = None,
+    ) -> None:
+        self._administration = administration
         self._store = store
         self._clock = clock
         self._ttl = cache_ttl_s
@@ -70,7 +80,14 @@ class AccountService:
         self._prices: dict[str, tuple[float, PriceList]] = {}
         self._senders: dict[str, tuple[float, Senders]] = {}
 
-    async def create(self, name: str, *, callback_url: str | None = None) -> NewAccount:
+    async def create(
+        self,
+        name: str,
+        *,
+        callback_url: str | None = None,
+        is_admin: bool = False,
+        ip_allowlist: tuple[str, ...] = (),
+    ) -> NewAccount:
         """Raises: Rejected(INVALID_REQUEST) for a bad or taken name."""
         if not name or len(name) > 64 or not set(name) <= _NAME_CHARS:
             raise Rejected(
@@ -85,6 +102,8 @@ class AccountService:
             callback_url=callback_url,
             callback_secret="whsec_" + secrets.token_urlsafe(24),
             created_at=now,
+            is_admin=is_admin,
+            ip_allowlist=ip_allowlist,
         )
         new = NewAccount(
             account=account,
@@ -145,8 +164,11 @@ class AccountService:
         self._prices.clear()
         self._senders.clear()
 
-    async def by_api_key(self, api_key: str) -> Account:
-        """Raises: Rejected(BAD_CREDENTIALS | ACCOUNT_DISABLED)."""
+    async def by_api_key(self, api_key: str, *, peer: str | None = None) -> Account:
+        """The account of an API key, used from ``peer`` (an IP address; None: not known).
+
+        Raises: Rejected(BAD_CREDENTIALS | ACCOUNT_DISABLED).
+        """
         now = self._clock.now()
         digest = hash_api_key(api_key)
         cached = self._keys.get(digest)
@@ -158,10 +180,12 @@ class AccountService:
             if len(self._keys) > 100_000:
                 self._keys.clear()
             self._keys[digest] = (now + self._ttl, account)
-        return _usable(account)
+        return _usable(account, peer)
 
-    async def by_secret(self, kind: CredentialKind, lookup: str, secret: str) -> Account:
-        """Username + password / PIN, or SMPP system_id + password.
+    async def by_secret(
+        self, kind: CredentialKind, lookup: str, secret: str, *, peer: str | None = None
+    ) -> Account:
+        """Username + password / PIN, or SMPP system_id + password, used from ``peer``.
 
         Raises: Rejected(BAD_CREDENTIALS | ACCOUNT_DISABLED).
         """
@@ -169,20 +193,80 @@ class AccountService:
         key = (kind, lookup, hash_api_key(secret))
         cached = self._secrets.get(key)
         if cached is not None and cached[0] > now:
-            return _usable(cached[1])
+            return _usable(cached[1], peer)
         found = await self._store.find_credential(kind, lookup)
         if found is None or found[1].revoked:
-            return _usable(None)
+            return _usable(None, peer)
         ok = await asyncio.to_thread(verify_secret, secret, found[1].secret_hash)
         if not ok:
-            return _usable(None)
+            return _usable(None, peer)
         self._secrets[key] = (now + self._ttl, found[0])
-        return _usable(found[0])
+        return _usable(found[0], peer)
+
+    # administration ------------------------------------------------------------
+
+    def _admin(self) -> AccountAdmin:
+        if self._administration is None:
+            raise Rejected(
+                RejectReason.NOT_SUPPORTED,
+                "account administration is not supported on this store in this version",
+            )
+        return self._administration
+
+    async def all(self) -> list[Account]:
+        return await self._store.list_accounts()
+
+    async def named(self, name: str) -> Account:
+        """Raises: Rejected(NOT_FOUND)."""
+        account = await self._store.find_account(name)
+        if account is None:
+            raise Rejected(RejectReason.NOT_FOUND, f"no account named {name!r}", field="name")
+        return account
+
+    async def add_api_key(self, account: Account) -> str:
+        """A new API key for the account, returned once (only its hash is kept)."""
+        key = "hg_" + secrets.token_urlsafe(30)
+        await self._store.add_credentials([api_key_credential(account.id, key, self._clock.now())])
+        return key
+
+    async def api_keys(self, account: Account) -> list[Credential]:
+        creds = await self._admin().list_credentials(account.id)
+        return [c for c in creds if c.kind is CredentialKind.API_KEY]
+
+    async def revoke_api_key(self, account: Account, key_id: str) -> None:
+        """Revoke the key whose id (the start of its hash, as listed) is ``key_id``.
+
+        Raises: Rejected(NOT_FOUND) when no key or more than one matches.
+        """
+        matches = [
+            c for c in await self.api_keys(account) if c.lookup.startswith(key_id) and key_id
+        ]
+        if len(matches) != 1 or not await self._admin().revoke_credential(
+            account.id, CredentialKind.API_KEY, matches[0].lookup
+        ):
+            raise Rejected(
+                RejectReason.NOT_FOUND, f"no active key {key_id!r} for {account.name}", field="key"
+            )
+        self._keys.clear()
+
+    async def update(self, account: Account, changes: AccountChanges) -> Account:
+        try:
+            updated = await self._admin().update_account(account.id, changes)
+        except NotFound as exc:
+            raise Rejected(RejectReason.NOT_FOUND, str(exc)) from exc
+        self._keys.clear()
+        self._secrets.clear()
+        return updated
 
 
-def _usable(account: Account | None) -> Account:
+def _usable(account: Account | None, peer: str | None) -> Account:
     if account is None:
         raise Rejected(RejectReason.BAD_CREDENTIALS, "unknown or revoked credentials")
     if account.disabled:
         raise Rejected(RejectReason.ACCOUNT_DISABLED, f"account {account.name} is disabled")
+    if not ip_allowed(account, peer):
+        raise Rejected(
+            RejectReason.BAD_CREDENTIALS,
+            f"account {account.name} may not connect from {peer or 'an unknown address'}",
+        )
     return account

@@ -22,7 +22,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Protocol
+from typing import Protocol, runtime_checkable
 
 from heliograph.domain.accounts import Account, Credential, CredentialKind
 from heliograph.domain.ids import AccountId, ConnectorId, MessageId, PartId, UpstreamId
@@ -202,6 +202,29 @@ class MessageStats:
     by_status: list[Bucket]
     by_day: list[Bucket]  # key: the UTC day, YYYY-MM-DD
     by_connector: list[Bucket]
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class AccountChanges:
+    """Settings to change on an account; None leaves a setting as it is."""
+
+    callback_url: str | None = None
+    clear_callback_url: bool = False
+    disabled: bool | None = None
+    is_admin: bool | None = None
+    ip_allowlist: tuple[str, ...] | None = None
+
+
+@runtime_checkable
+class AccountAdmin(Protocol):
+    """Administration of accounts and their credentials (backends that support it)."""
+
+    async def list_credentials(self, account_id: AccountId) -> list[Credential]: ...
+    async def revoke_credential(
+        self, account_id: AccountId, kind: CredentialKind, lookup: str
+    ) -> bool: ...
+    async def update_account(self, account_id: AccountId, changes: AccountChanges) -> Account:
+        """Raises: NotFound."""
 
 
 class Store(Protocol):

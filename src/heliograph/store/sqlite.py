@@ -114,7 +114,7 @@ class SqliteStore(SqliteInbound, SqliteContent):  # MO...: sqlite_inbound; MMS: 
                 raise Conflict(f"account name {account.name!r} is taken")
             conn.execute(
                 "INSERT INTO accounts (id, name, callback_url, callback_secret, created_at,"
-                " disabled) VALUES (?, ?, ?, ?, ?, ?)",
+                " disabled, is_admin, ip_allowlist) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
                 (
                     account.id,
                     account.name,
@@ -122,6 +122,8 @@ class SqliteStore(SqliteInbound, SqliteContent):  # MO...: sqlite_inbound; MMS: 
                     account.callback_secret,
                     account.created_at,
                     int(account.disabled),
+                    int(account.is_admin),
+                    ",".join(account.ip_allowlist),
                 ),
             )
             _insert_credentials(conn, credentials)
@@ -362,7 +364,10 @@ class SqliteStore(SqliteInbound, SqliteContent):  # MO...: sqlite_inbound; MMS: 
         return await self._write(lambda conn: lc.release_callbacks(conn, account_id, format, now))
 
 
-_ACCOUNT_COLUMNS = "a.id, a.name, a.callback_url, a.callback_secret, a.created_at, a.disabled"
+_ACCOUNT_COLUMNS = (
+    "a.id, a.name, a.callback_url, a.callback_secret, a.created_at, a.disabled, a.is_admin,"
+    " a.ip_allowlist"
+)
 
 
 def _account(row: Sequence[Any]) -> Account:
@@ -373,6 +378,8 @@ def _account(row: Sequence[Any]) -> Account:
         callback_secret=row[3],
         created_at=row[4],
         disabled=bool(row[5]),
+        is_admin=bool(row[6]),
+        ip_allowlist=tuple(n for n in row[7].split(",") if n),
     )
 
 

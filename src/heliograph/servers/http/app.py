@@ -18,6 +18,7 @@ from aiohttp.typedefs import Handler
 
 from heliograph.domain.rejections import Rejected
 from heliograph.servers.http import (
+    admin,
     credit,
     dialects,
     lookup,
@@ -90,6 +91,7 @@ def build_app(
     openapi.add_routes(app)
     lookup.add_routes(app)
     credit.add_routes(app)
+    admin.add_routes(app)
     senders.add_routes(app)
     preview.add_routes(app)
     dialects.add_routes(app)

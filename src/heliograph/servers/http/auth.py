@@ -14,4 +14,4 @@ async def account_of(request: web.Request) -> Account:
     scheme, _, token = header.partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
         raise ApiError(401, "unauthorized", "send Authorization: Bearer <api key>")
-    return await request.app[SERVICES].accounts.by_api_key(token.strip())
+    return await request.app[SERVICES].accounts.by_api_key(token.strip(), peer=request.remote)

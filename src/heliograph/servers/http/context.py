@@ -29,6 +29,7 @@ class HttpServices:
     metrics: Metrics
     refresh_gauges: Callable[[], Awaitable[None]]
     store_balance: Callable[[AccountId], Awaitable[Balance]]
+    adjust_balance: Callable[[AccountId, int, str, float], Awaitable[Balance]]
     clock: Clock
 
 

@@ -214,7 +214,7 @@ class SmppServer:
             return S.ESME_RINVSYSTYP
         try:
             account = await self.services.accounts.by_secret(
-                CredentialKind.SMPP, bind.system_id, bind.password
+                CredentialKind.SMPP, bind.system_id, bind.password, peer=key[0]
             )
         except Rejected as exc:
             entry = self.failures.setdefault(key, _Failures())

@@ -71,18 +71,18 @@ class Handler:
         self.idle.set()
 
     async def auth_PLAIN(self, server: SMTP, args: list[str]) -> AuthResult:
-        return await self._verify(await SMTP.auth_PLAIN(server, server, args))
+        return await self._verify(await SMTP.auth_PLAIN(server, server, args), _peer(server))
 
     async def auth_LOGIN(self, server: SMTP, args: list[str]) -> AuthResult:
-        return await self._verify(await SMTP.auth_LOGIN(server, server, args))
+        return await self._verify(await SMTP.auth_LOGIN(server, server, args), _peer(server))
 
-    async def _verify(self, result: AuthResult) -> AuthResult:
+    async def _verify(self, result: AuthResult, peer: str | None) -> AuthResult:
         if not result.success or not isinstance(result.auth_data, LoginPassword):
             return result
         try:
             login, password = (v.decode() for v in result.auth_data)
             account = await self._services.accounts.by_secret(
-                CredentialKind.PASSWORD, login, password
+                CredentialKind.PASSWORD, login, password, peer=peer
             )
         except UnicodeDecodeError:
             return AuthResult(success=False, handled=False)
@@ -169,10 +169,13 @@ class Handler:
         mail = translate.read_mail(content, default_charset=smsc_mail.DEFAULT_CHARSET)
         order = smsc_mail.parse_order(smsc_mail.order_text(mail), self._services.clock.now())
         accounts = self._services.accounts
+        peer = session.peer[0] if isinstance(session.peer, tuple) else None
         if order.login:
-            account = await accounts.by_secret(CredentialKind.PASSWORD, order.login, order.psw)
+            account = await accounts.by_secret(
+                CredentialKind.PASSWORD, order.login, order.psw, peer=peer
+            )
         else:
-            account = await accounts.by_api_key(order.psw)
+            account = await accounts.by_api_key(order.psw, peer=peer)
         if isinstance(session.auth_data, Account) and session.auth_data.id != account.id:
             raise Rejected(
                 RejectReason.BAD_CREDENTIALS,
@@ -189,3 +192,9 @@ class Handler:
     async def handle_exception(self, error: Exception) -> str:
         log.error("SMTP session failed: %r", error, exc_info=error)
         return statuses.INTERNAL_ERROR
+
+
+def _peer(server: SMTP) -> str | None:
+    """The client's IP address, for the account's allowlist."""
+    peer = server.session.peer if server.session is not None else None
+    return str(peer[0]) if isinstance(peer, tuple) else None

@@ -75,7 +75,9 @@ async def _login(request: web.Request, form: Form) -> Account:
     pin = form.values.get("pin", "").strip()
     if not username or not pin:
         raise CsoftError(Report.INVALID_LOGIN)
-    return await request.app[SERVICES].accounts.by_secret(CredentialKind.PIN, username, pin)
+    return await request.app[SERVICES].accounts.by_secret(
+        CredentialKind.PIN, username, pin, peer=request.remote
+    )
 
 
 def _check(general: General, form: Form) -> tuple[str, Content | None]:

@@ -199,7 +199,9 @@ async def _sendsms(request: web.Request) -> web.Response:
     if not username or password is None:
         raise KannelError(403, "Authorization failed for sendsms")
     services = request.app[SERVICES]
-    account = await services.accounts.by_secret(CredentialKind.PASSWORD, username, password)
+    account = await services.accounts.by_secret(
+        CredentialKind.PASSWORD, username, password, peer=request.remote
+    )
     req, denied = _submit_request(form, account, username)
     queued = not any(c.is_ready() for c in services.connectors.values())
     render = partial(_render, denied=denied, queued=queued)

@@ -70,7 +70,9 @@ async def _login(request: web.Request, params: dict[str, list[str]]) -> Account:
     password = (params.get("pass") or [""])[0]
     if not user or not password:
         raise MxRefusal(MxError.INVALID_LOGIN)
-    return await request.app[SERVICES].accounts.by_secret(CredentialKind.PASSWORD, user, password)
+    return await request.app[SERVICES].accounts.by_secret(
+        CredentialKind.PASSWORD, user, password, peer=request.remote
+    )
 
 
 def _request(account: Account, send: Send) -> SubmitRequest:

@@ -216,7 +216,9 @@ async def _send(
     creds = _credentials(params)
     if creds is None:
         raise Rejected(RejectReason.BAD_CREDENTIALS, "give login and password")
-    account = await services.accounts.by_secret(CredentialKind.PASSWORD, *creds)
+    account = await services.accounts.by_secret(
+        CredentialKind.PASSWORD, *creds, peer=request.remote
+    )
     recipients = _recipients(params)
     if "messagedata" not in params:
         raise OzekiError(2, "Missing parameter: messageData")

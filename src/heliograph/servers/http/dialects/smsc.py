@@ -144,13 +144,15 @@ async def _request(request: web.Request) -> _Request:
     return _Request(params, charset, flag(params, "fmt", range(0, 4)))
 
 
-async def _account(services: HttpServices, params: dict[str, str]) -> Account:
+async def _account(
+    services: HttpServices, params: dict[str, str], peer: str | None
+) -> Account:
     if params.get("apikey"):
-        return await services.accounts.by_api_key(params["apikey"])
+        return await services.accounts.by_api_key(params["apikey"], peer=peer)
     login, psw = params.get("login"), params.get("psw")
     if not login or psw is None:
         raise SmscError(2)
-    return await services.accounts.by_secret(CredentialKind.PASSWORD, login, psw)
+    return await services.accounts.by_secret(CredentialKind.PASSWORD, login, psw, peer=peer)
 
 
 def _refuse_unsupported(params: dict[str, str]) -> None:
@@ -284,7 +286,7 @@ async def _handle(
         req = await _request(request)
         fmt, charset = req.fmt, req.charset
         services = request.app[SERVICES]
-        account = await _account(services, req.params)
+        account = await _account(services, req.params, request.remote)
         return _respond(await operation(services, req, account))
     except SmscError as exc:
         answer = render.error(fmt, exc.code, exc.detail, charset=charset, texts=texts)

@@ -1,0 +1,215 @@
+"""The admin API: accounts, their API keys, settings and credit (admin accounts only).
+
+``/v1/accounts`` lists and creates accounts (a new account's credentials are in
+the answer, once); ``/v1/accounts/{name}`` reads and changes one (callback
+URL, disabled, admin, IP allowlist); ``/v1/accounts/{name}/keys`` lists, adds
+and revokes API keys (keys are shown once and listed by id, the start of their
+hash); ``/v1/accounts/{name}/credit`` adds credit. Any other account gets 403.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, TypeVar
+
+import msgspec
+from aiohttp import web
+
+from heliograph.domain.accounts import Account, hash_api_key, parse_allowlist
+from heliograph.domain.pricing import from_micros, parse_amount, to_micros
+from heliograph.domain.rejections import Rejected, RejectReason
+from heliograph.servers.http.auth import account_of
+from heliograph.servers.http.context import SERVICES, ApiError, json_response
+from heliograph.servers.http.schemas import field_from_validation
+from heliograph.store.base import AccountChanges, InsufficientCredit, StoreError
+
+T = TypeVar("T")
+_URL = Annotated[str, msgspec.Meta(pattern=r"^https?://", max_length=2048)]
+
+
+class AccountBody(msgspec.Struct):
+    id: str
+    name: str
+    callback_url: str | None
+    disabled: bool
+    admin: bool
+    ip_allowlist: list[str]
+
+
+class AccountList(msgspec.Struct):
+    accounts: list[AccountBody]
+
+
+class NewAccountRequest(msgspec.Struct, forbid_unknown_fields=True):
+    name: str
+    callback_url: _URL | None = None
+    admin: bool = False
+    ip_allowlist: list[str] = []
+
+
+class AccountPatch(msgspec.Struct, forbid_unknown_fields=True):
+    callback_url: _URL | msgspec.UnsetType | None = msgspec.UNSET
+    disabled: bool | None = None
+    admin: bool | None = None
+    ip_allowlist: list[str] | None = None
+
+
+class KeyBody(msgspec.Struct):
+    id: str
+    created_at: float
+    revoked: bool
+
+
+class KeyList(msgspec.Struct):
+    keys: list[KeyBody]
+
+
+class NewKey(msgspec.Struct):
+    id: str
+    api_key: str
+
+
+class CreditRequest(msgspec.Struct, forbid_unknown_fields=True):
+    amount: str
+
+
+class BalanceAnswer(msgspec.Struct):
+    balance: str
+    currency: str
+
+
+def _body(account: Account) -> AccountBody:
+    return AccountBody(
+        id=account.id,
+        name=account.name,
+        callback_url=account.callback_url,
+        disabled=account.disabled,
+        admin=account.is_admin,
+        ip_allowlist=list(account.ip_allowlist),
+    )
+
+
+async def _admin(request: web.Request) -> Account:
+    caller = await account_of(request)
+    if not caller.is_admin:
+        raise ApiError(403, "forbidden", "this needs an admin account's API key")
+    return caller
+
+
+def _decode(request_body: bytes, kind: type[T]) -> T:
+    try:
+        return msgspec.json.decode(request_body, type=kind)
+    except msgspec.ValidationError as exc:
+        raise ApiError(400, "invalid_request", str(exc), field_from_validation(str(exc))) from exc
+    except msgspec.DecodeError as exc:
+        raise ApiError(400, "invalid_json", f"body is not valid JSON: {exc}") from exc
+
+
+def _allowlist(entries: list[str]) -> tuple[str, ...]:
+    try:
+        return parse_allowlist(entries)
+    except ValueError as exc:
+        raise Rejected(RejectReason.INVALID_REQUEST, str(exc), field="ip_allowlist") from exc
+
+
+async def list_accounts(request: web.Request) -> web.Response:
+    await _admin(request)
+    accounts = await request.app[SERVICES].accounts.all()
+    return json_response(AccountList(accounts=[_body(a) for a in accounts]))
+
+
+async def create_account(request: web.Request) -> web.Response:
+    await _admin(request)
+    req = _decode(await request.read(), NewAccountRequest)
+    new = await request.app[SERVICES].accounts.create(
+        req.name,
+        callback_url=req.callback_url,
+        is_admin=req.admin,
+        ip_allowlist=_allowlist(req.ip_allowlist),
+    )
+    return json_response(new.as_json(), status=201)
+
+
+async def get_account(request: web.Request) -> web.Response:
+    await _admin(request)
+    return json_response(
+        _body(await request.app[SERVICES].accounts.named(request.match_info["name"]))
+    )
+
+
+async def patch_account(request: web.Request) -> web.Response:
+    await _admin(request)
+    accounts = request.app[SERVICES].accounts
+    target = await accounts.named(request.match_info["name"])
+    patch = _decode(await request.read(), AccountPatch)
+    changes = AccountChanges(
+        callback_url=patch.callback_url if isinstance(patch.callback_url, str) else None,
+        clear_callback_url=patch.callback_url is None,
+        disabled=patch.disabled,
+        is_admin=patch.admin,
+        ip_allowlist=_allowlist(patch.ip_allowlist) if patch.ip_allowlist is not None else None,
+    )
+    return json_response(_body(await accounts.update(target, changes)))
+
+
+async def list_keys(request: web.Request) -> web.Response:
+    await _admin(request)
+    accounts = request.app[SERVICES].accounts
+    target = await accounts.named(request.match_info["name"])
+    keys = await accounts.api_keys(target)
+    return json_response(
+        KeyList(
+            keys=[
+                KeyBody(id=k.lookup[:16], created_at=k.created_at, revoked=k.revoked) for k in keys
+            ]
+        )
+    )
+
+
+async def add_key(request: web.Request) -> web.Response:
+    await _admin(request)
+    accounts = request.app[SERVICES].accounts
+    target = await accounts.named(request.match_info["name"])
+    key = await accounts.add_api_key(target)
+    return json_response(NewKey(id=hash_api_key(key)[:16], api_key=key), status=201)
+
+
+async def revoke_key(request: web.Request) -> web.Response:
+    await _admin(request)
+    accounts = request.app[SERVICES].accounts
+    target = await accounts.named(request.match_info["name"])
+    await accounts.revoke_api_key(target, request.match_info["key"])
+    return web.Response(status=204)
+
+
+async def add_credit(request: web.Request) -> web.Response:
+    await _admin(request)
+    services = request.app[SERVICES]
+    target = await services.accounts.named(request.match_info["name"])
+    req = _decode(await request.read(), CreditRequest)
+    micros = to_micros(parse_amount(req.amount))
+    try:
+        balance = await services.adjust_balance(
+            target.id, micros, "credit added through the admin API", services.clock.now()
+        )
+    except InsufficientCredit as exc:
+        raise Rejected(
+            RejectReason.INSUFFICIENT_CREDIT,
+            f"the balance is {from_micros(exc.balance_micros)}",
+            field="amount",
+        ) from exc
+    except StoreError as exc:
+        raise Rejected(RejectReason.NOT_SUPPORTED, str(exc)) from exc
+    return json_response(
+        BalanceAnswer(balance=str(from_micros(balance.balance_micros)), currency=balance.currency)
+    )
+
+
+def add_routes(app: web.Application) -> None:
+    app.router.add_get("/v1/accounts", list_accounts)
+    app.router.add_post("/v1/accounts", create_account)
+    app.router.add_get("/v1/accounts/{name}", get_account)
+    app.router.add_patch("/v1/accounts/{name}", patch_account)
+    app.router.add_get("/v1/accounts/{name}/keys", list_keys)
+    app.router.add_post("/v1/accounts/{name}/keys", add_key)
+    app.router.add_delete("/v1/accounts/{name}/keys/{key}", revoke_key)
+    app.router.add_post("/v1/accounts/{name}/credit", add_credit)

@@ -1,0 +1,88 @@
+"""Account administration on SQLite: credentials listed and revoked, settings changed.
+
+Kept beside ``SqliteStore`` rather than in it: it uses the store's writer and
+readers, and only administration tools need it (``store.base.AccountAdmin``).
+"""
+
+from __future__ import annotations
+
+import sqlite3
+
+from heliograph.domain.accounts import Account, Credential, CredentialKind
+from heliograph.domain.ids import AccountId
+from heliograph.store.base import AccountChanges, NotFound
+from heliograph.store.sqlite import SqliteStore, _one_account
+
+
+class SqliteAccountAdmin:
+    def __init__(self, store: SqliteStore) -> None:
+        self._store = store
+
+    async def list_credentials(self, account_id: AccountId) -> list[Credential]:
+        def job(conn: sqlite3.Connection) -> list[Credential]:
+            rows = conn.execute(
+                "SELECT kind, lookup, secret_hash, created_at, revoked FROM credentials"
+                " WHERE account_id = ? ORDER BY created_at, kind",
+                (account_id,),
+            )
+            return [
+                Credential(
+                    account_id=account_id,
+                    kind=CredentialKind(r[0]),
+                    lookup=r[1],
+                    secret_hash=r[2],
+                    created_at=r[3],
+                    revoked=bool(r[4]),
+                )
+                for r in rows
+            ]
+
+        return await self._store._read(job)
+
+    async def revoke_credential(
+        self, account_id: AccountId, kind: CredentialKind, lookup: str
+    ) -> bool:
+        def job(conn: sqlite3.Connection) -> bool:
+            cur = conn.execute(
+                "UPDATE credentials SET revoked = 1"
+                " WHERE account_id = ? AND kind = ? AND lookup = ? AND revoked = 0",
+                (account_id, kind.value, lookup),
+            )
+            return cur.rowcount > 0
+
+        return await self._store._write(job)
+
+    async def update_account(self, account_id: AccountId, changes: AccountChanges) -> Account:
+        def job(conn: sqlite3.Connection) -> Account:
+            sets: list[str] = []
+            values: list[object] = []
+            if changes.clear_callback_url:
+                sets.append("callback_url = NULL")
+            elif changes.callback_url is not None:
+                sets.append("callback_url = ?")
+                values.append(changes.callback_url)
+            for column, value in (
+                ("disabled", changes.disabled),
+                ("is_admin", changes.is_admin),
+            ):
+                if value is not None:
+                    sets.append(f"{column} = ?")
+                    values.append(int(value))
+            if changes.ip_allowlist is not None:
+                sets.append("ip_allowlist = ?")
+                values.append(",".join(changes.ip_allowlist))
+            if sets:
+                conn.execute(
+                    f"UPDATE accounts SET {', '.join(sets)} WHERE id = ?", (*values, account_id)
+                )
+            account = _one_account(conn, "a.id = ?", account_id)
+            if account is None:
+                raise NotFound(f"no account {account_id}")
+            return account
+
+        return await self._store._write(job)
+
+
+def account_admin(store: object) -> SqliteAccountAdmin | None:
+    """The administration of ``store``, or None when its backend has none yet."""
+    return SqliteAccountAdmin(store) if isinstance(store, SqliteStore) else None
