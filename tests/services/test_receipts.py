@@ -308,19 +308,20 @@ async def test_worker_resumes_waiting_receipts_after_a_failed_write(memory_store
             return await super().apply_receipts(receipts, now)
 
     store = FailOnce(memory_store)
-    service = ReceiptService(store, FakeClock(), Metrics())  # type: ignore[arg-type]
+    applied = asyncio.Event()
+    service = ReceiptService(
+        store,  # type: ignore[arg-type]
+        FakeClock(),
+        Metrics(),
+        on_changes=lambda changes: applied.set(),
+    )
     service.accept([rc("u1"), rc("u2")])
     first = asyncio.create_task(service.run())
     with contextlib.suppress(Unavailable):
         await asyncio.wait_for(first, 5)
     # a supervisor restarts the worker: it must pick up what is still waiting, unprompted
     second = asyncio.create_task(service.run())
-
-    async def drained() -> None:
-        while service.backlog:
-            await asyncio.sleep(0.005)  # the store's writer is a thread: poll, bounded below
-
-    await asyncio.wait_for(drained(), 5)
+    await asyncio.wait_for(applied.wait(), 5)
     second.cancel()
     with contextlib.suppress(asyncio.CancelledError):
         await second
