@@ -13,6 +13,16 @@ import msgspec
 from aiohttp import web
 
 from heliograph import __version__
+from heliograph.servers.http.admin import (
+    AccountBody,
+    AccountList,
+    AccountPatch,
+    BalanceAnswer,
+    CreditRequest,
+    KeyList,
+    NewAccountRequest,
+    NewKey,
+)
 from heliograph.servers.http.cluster import ClusterBody
 from heliograph.servers.http.connectors import ConnectorsBody
 from heliograph.servers.http.credit import BalanceBody, CostBody
@@ -200,6 +210,8 @@ def _op(
     return op
 
 
+_NAME = {"name": "name", "in": "path", "required": True, "schema": {"type": "string"}}
+_KEY = {"name": "key", "in": "path", "required": True, "schema": {"type": "string"}}
 _NUMBER = {"name": "number", "in": "path", "required": True, "schema": {"type": "string"}}
 _PATHS.update(
     {
@@ -248,6 +260,42 @@ _PATHS.update(
             )
         },
         "/v1/connectors": {"get": _op("Connectors, their binds and windows", "ConnectorsBody")},
+        "/v1/accounts": {
+            "get": _op("Accounts (admin)", "AccountList"),
+            "post": _op(
+                "Create an account; its credentials, once (admin)",
+                "AccountBody",
+                body="NewAccountRequest",
+                status="201",
+            ),
+        },
+        "/v1/accounts/{name}": {
+            "get": _op("One account (admin)", "AccountBody", params=(_NAME,)),
+            "patch": _op(
+                "Change an account's settings (admin)",
+                "AccountBody",
+                body="AccountPatch",
+                params=(_NAME,),
+            ),
+        },
+        "/v1/accounts/{name}/keys": {
+            "get": _op("An account's API keys (admin)", "KeyList", params=(_NAME,)),
+            "post": _op(
+                "One more API key, shown once (admin)", "NewKey", params=(_NAME,), status="201"
+            ),
+        },
+        "/v1/accounts/{name}/keys/{key}": {
+            "delete": {
+                "summary": "Revoke an API key (admin)",
+                "parameters": [_NAME, _KEY],
+                "responses": {"204": {"description": "Revoked"}, **_ERRORS},
+            },
+        },
+        "/v1/accounts/{name}/credit": {
+            "post": _op(
+                "Add credit (admin)", "BalanceAnswer", body="CreditRequest", params=(_NAME,)
+            ),
+        },
         "/v1/cluster": {"get": _op("Nodes, leases and queue depth per node", "ClusterBody")},
     }
 )
@@ -276,6 +324,14 @@ def document() -> dict[str, Any]:
             SimulatedMo,
             ConnectorsBody,
             ClusterBody,
+            AccountList,
+            AccountBody,
+            NewAccountRequest,
+            AccountPatch,
+            KeyList,
+            NewKey,
+            CreditRequest,
+            BalanceAnswer,
         ],
         ref_template=_REF,
     )
