@@ -12,9 +12,12 @@ import asyncio
 import base64
 import io
 import itertools
+import os
 import shutil
 import struct
 import subprocess
+import time
+import uuid
 import xml.etree.ElementTree as ET
 import zipfile
 from collections.abc import AsyncIterator
@@ -34,6 +37,8 @@ from heliograph.config import (
     StoreConfig,
 )
 from heliograph.connectors.smpp import SmppConnector
+from heliograph.domain.accounts import Account, CredentialKind, secret_credential
+from heliograph.domain.ids import AccountId
 from heliograph.wire.gsm.udh import split_user_data
 from heliograph.wire.mms.pdus import NotificationInd, RetrieveConf, decode_pdu
 from heliograph.wire.ota.ringtone import decode_ringtone
@@ -336,3 +341,35 @@ def _tshark_mms(pdu: bytes, tmp_path: Path) -> None:
     _well_formed(packet)
     assert _shown(packet, "mmse.message_type") == ["0x84"]
     assert _shown(packet, "mmse.subject") == ["Greetings"]
+
+
+async def test_csoft_seed_mms_is_sent_and_fetched(gw: Gateway, smsc: FakeSmsc) -> None:
+    """The csoft document's smiley GIF MMS, replayed verbatim (its form body)."""
+    from tests.servers.dialects.test_csoft import SEED_REQUESTS
+
+    now = time.time()
+    account = Account(
+        id=AccountId(uuid.uuid4().hex),
+        name="ANOther.12345",
+        callback_url=None,
+        callback_secret="whsec_test",
+        created_at=now,
+    )
+    cred = secret_credential(
+        account.id, CredentialKind.PIN, "ANOther.12345", "123456", os.urandom(16), now
+    )
+    await gw.store.create_account(account, [cred])
+    form = SEED_REQUESTS["mms_smiley_gif"].partition("\n\n")[2]
+    url = f"http://127.0.0.1:{gw.http_port}/webservices/http/sendmms"
+    headers = {"Content-Type": "application/x-www-form-urlencoded"}
+    async with aiohttp.ClientSession() as http, http.post(url, data=form, headers=headers) as resp:
+        assert await resp.text() == "-2 - Accepted by csoft: queued"
+    (pdu,) = await _upstream(smsc, 1)
+    notification = decode_pdu(decode_push(split_user_data(pdu.short_message)[1]).data)
+    assert isinstance(notification, NotificationInd)
+    assert notification.subject == "Hello"
+    async with aiohttp.ClientSession() as http, http.get(notification.content_location) as resp:
+        conf = decode_pdu(await resp.read())
+    assert isinstance(conf, RetrieveConf)
+    gif = next(p for p in conf.parts if p.content_location == "smiley1.gif")
+    assert gif.content_type.media_type == "image/gif" and gif.data.startswith(b"GIF89a")

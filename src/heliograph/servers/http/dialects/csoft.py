@@ -7,9 +7,11 @@ features Heliograph does not have yet are answered with report 37 "Not
 supported" naming the feature, never dropped: address books
 (``SendToAddressBook`` and its Cc/Bcc forms), ``ReplyTo`` (it must be checked
 against the account's permitted senders, which do not exist yet), library
-numbers and MMS / WAP Push files. The other content kinds (``csoft_content``)
-go through the same submit path as rich content. Every answer is HTTP 200 with the report in
-the body, as csoft answers; a bad method is 405 with a report.
+numbers and WAP Push files. The other content kinds (``csoft_content``)
+go through the same submit path as rich content; an MMS file is sent by the
+MMS service (notification by WAP Push, fetched from the gateway). Every answer
+is HTTP 200 with the report in the body, as csoft answers; a bad method is 405
+with a report.
 
 The checks run in this order, so that a request with several problems gets
 the one a user should fix first: tags and charset, login, the general tags'
@@ -23,9 +25,10 @@ from aiohttp import web
 
 from heliograph.domain.accounts import Account, CredentialKind
 from heliograph.domain.addresses import normalize_msisdn
-from heliograph.domain.content import Content
+from heliograph.domain.content import Content, Mms
 from heliograph.domain.rejections import Rejected
 from heliograph.domain.submission import RecipientPlan, SubmitRequest
+from heliograph.servers.http.content import MMS, base_url
 from heliograph.servers.http.context import SERVICES
 from heliograph.servers.http.dialects.csoft_content import parse_content, submit_content
 from heliograph.servers.http.dialects.csoft_params import (
@@ -127,9 +130,14 @@ async def send(request: web.Request) -> web.Response:
             schedule_at=general.send_at,
             delay_s=general.delay_min * 60.0 if general.delay_min is not None else None,
         )
-        result = await request.app[SERVICES].submit.submit(
-            req, account, _render(form.response_format)
-        )
+        render = _render(form.response_format)
+        if isinstance(content, Mms):  # composed, stored, notified: services/content.py
+            mms = request.app.get(MMS)
+            if mms is None:
+                raise CsoftError(Report.NOT_SUPPORTED, "MMS Notification content")
+            result = await mms.submit(req, account, render, base_url=base_url(request))
+        else:
+            result = await request.app[SERVICES].submit.submit(req, account, render)
     except (CsoftError, Rejected) as exc:
         return _answer([entry_for(exc)], form.response_format)
     return web.Response(body=result.answer.body, headers={"Content-Type": _CONTENT_TYPE})

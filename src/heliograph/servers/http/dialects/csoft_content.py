@@ -5,8 +5,8 @@ checks them as csoft's page describes them (library number ranges, hex data,
 file name length, the SI date format and action list, PDU octets). The values
 become ``domain.content`` values (``submit_content()``) that the submit path
 plans into WAP Push, Smart Messaging and port-addressed parts; what Heliograph
-does not send yet (library numbers, MMS and WAP Push files) is answered with a
-"not supported" report. A request mixing two kinds, or a tag
+does not send yet (library numbers, WAP Push files) is answered with a "not
+supported" report; MMS files go to the MMS service. A request mixing two kinds, or a tag
 without the tag it belongs to (``MCC`` without ``OperatorLogo``), is refused.
 """
 
@@ -369,9 +369,9 @@ def kind_of(content: Content) -> ContentKind:
 def submit_content(content: Content, message: str | None) -> dc.Content:
     """The ``domain.content`` value the submit path plans for ``content``.
 
-    ``message`` is the Message tag: a picture message's text, or a PDU's user data.
-    Raises: CsoftError NOT_SUPPORTED for what Heliograph does not send yet (library
-    numbers, MMS and WAP Push files, ringtones for phones other than Nokia, a
+    ``message`` is the Message tag: a picture message's text, an MMS subject, or a
+    PDU's user data. Raises: CsoftError NOT_SUPPORTED for what Heliograph does not
+    send yet (library numbers, WAP Push files, ringtones for phones other than Nokia, a
     protocol identifier other than 00), INVALID_PARAMETER for a Message the DCS cannot carry.
     """
     match content:
@@ -397,6 +397,16 @@ def submit_content(content: Content, message: str | None) -> dc.Content:
             return _si(content)
         case Pdu():
             return _pdu_content(content)
+        case StoredFile(kind=ContentKind.MMS, data=bytes() as data):
+            return dc.Mms(
+                data=data,
+                file_name=content.file_name,
+                content_type=content.content_type,
+                subject=message,
+                add_smil=content.add_smil,
+            )
+        case StoredFile(library_number=int()):
+            raise CsoftError(Report.NOT_SUPPORTED, f"{kind_of(content).value} library numbers")
     raise CsoftError(Report.NOT_SUPPORTED, f"{kind_of(content).value} content")
 
 
