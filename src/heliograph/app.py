@@ -37,6 +37,7 @@ from heliograph.domain.ids import AccountId, ConnectorId
 from heliograph.domain.messages import MessageState, MoMessage
 from heliograph.domain.pricing import PriceList, to_micros
 from heliograph.domain.protection import ProtectionRules
+from heliograph.domain.quiet import QuietHours
 from heliograph.domain.rejections import Rejected
 from heliograph.domain.retry import Backoff
 from heliograph.domain.routing import Route, Strategy
@@ -341,6 +342,8 @@ class Gateway:
                 )
             ),
         )
+        if cfg.protection.quiet_hours:
+            self.submit.quiet_hours = QuietHours.parse(cfg.protection.quiet_hours)
         self.messages = MessageService(self.store, self.clock)
         self.mms = MmsService(  # MMS sent by WAP Push, fetched at /mms/...: services/content.py
             self.store,  # type: ignore[arg-type]

@@ -30,6 +30,7 @@ from heliograph.domain.optout import (
     DEFAULT_STOP,
     Keywords,
 )
+from heliograph.domain.quiet import QuietHours
 from heliograph.domain.rejections import Rejected
 
 DEFAULT_FILE = "heliograph.toml"
@@ -128,6 +129,9 @@ class ProtectionConfig:
     flood_max: int = 50
     rate_per_s: float = 0.0
     burst: float = 0.0
+    # Hold messages that would arrive at night in the recipient's time zone,
+    # e.g. "21:00-08:00"; "" turns it off.
+    quiet_hours: str = ""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -331,6 +335,11 @@ def _validate(cfg: Config) -> None:
     if cfg.dispatch.batch_size < 1 or cfg.dispatch.max_attempts < 1:
         raise ConfigError("dispatch", "batch_size and max_attempts must be at least 1")
     p = cfg.protection
+    if p.quiet_hours:
+        try:
+            QuietHours.parse(p.quiet_hours)
+        except ValueError as exc:
+            raise ConfigError("protection.quiet_hours", str(exc)) from None
     if min(p.duplicate_window_s, p.flood_gap_s, p.rate_per_s, p.burst) < 0 or p.flood_max < 1:
         raise ConfigError("protection", "windows, rate and burst must be >= 0, flood_max >= 1")
     _validate_inbound(cfg.inbound)

@@ -276,3 +276,29 @@ async def test_rate_limit_answers_429_with_retry_after(tmp_path: object) -> None
         listing = await (await client.get("/v1/messages", headers=headers)).json()
         assert len(listing["messages"]) == 4
     await gateway.store.close()
+
+
+async def test_quiet_hours_hold_night_messages_in_the_recipients_zone(tmp_path: object) -> None:
+    from datetime import UTC, datetime
+
+    clock = FakeClock(datetime(2027, 1, 15, 23, 30, tzinfo=UTC).timestamp())
+    cfg = Config(
+        data_dir=str(tmp_path),
+        store=StoreConfig(url="memory://"),
+        protection=ProtectionConfig(quiet_hours="21:00-08:00"),
+    )
+    gateway = Gateway(cfg, clock=clock)
+    await gateway.store.open()
+    key = (await gateway.create_account("alice")).api_key
+    headers = {"Authorization": f"Bearer {key}"}
+    async with TestClient(TestServer(build_app(gateway.http_services()))) as client:
+        # 23:30 in London (UTC+0) is quiet; in Singapore (UTC+8) it is 07:30, quiet too
+        body = {"to": ["+447911123456", "+6591234567"], "text": "good morning"}
+        answer = await (await client.post("/v1/messages", json=body, headers=headers)).json()
+        assert [m["status"] for m in answer["messages"]] == ["scheduled", "scheduled"]
+        uk, sg = (m["id"] for m in answer["messages"])
+        uk_view = await (await client.get(f"/v1/messages/{uk}", headers=headers)).json()
+        sg_view = await (await client.get(f"/v1/messages/{sg}", headers=headers)).json()
+        assert uk_view["scheduled_at"].startswith("2027-01-16T08:00:00")
+        assert sg_view["scheduled_at"].startswith("2027-01-16T00:00:00")  # 08:00 in Singapore
+    await gateway.store.close()

@@ -24,6 +24,7 @@ from heliograph.domain.ids import AccountId
 from heliograph.domain.messages import NewMessage
 from heliograph.domain.optout import apply_optouts
 from heliograph.domain.pricing import PriceList, from_micros, price_plans
+from heliograph.domain.quiet import QuietHours
 from heliograph.domain.rejections import Rejected, RejectReason
 from heliograph.domain.senders import Senders, apply_senders
 from heliograph.domain.submission import (
@@ -36,6 +37,7 @@ from heliograph.services.guards import Guards
 from heliograph.services.ids import message_ids
 from heliograph.services.metrics import Metrics
 from heliograph.services.ports import Clock
+from heliograph.services.quiet import apply_quiet_hours
 from heliograph.store.base import (
     AccountModes,
     Charge,
@@ -72,6 +74,7 @@ class SubmitService:
         self._senders = senders
         self._modes = modes
         self._guards = guards
+        self.quiet_hours: QuietHours | None = None
         # TS 23.040 §9.2.3.24.1: references counted per destination, seeded with the
         # start time so that a restart does not replay the same sequence.
         self._references = ReferenceAllocator(seed=int(time.time()))
@@ -229,6 +232,8 @@ class SubmitService:
         if modes is not None and modes.has_optouts:
             numbers = [p.message.to for p in plans if p.message is not None]
             plans = apply_optouts(plans, await self._store.opted_out(account.id, numbers))
+        if self.quiet_hours is not None:
+            plans = apply_quiet_hours(plans, self.quiet_hours, now)
         if self._prices is None:
             return plans, 0
         return price_plans(plans, await self._prices(account.id))
