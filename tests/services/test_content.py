@@ -17,7 +17,14 @@ from heliograph.domain.messages import MessageState
 from heliograph.domain.outcomes import Receipt
 from heliograph.domain.rejections import Rejected, RejectReason
 from heliograph.domain.submission import RecipientPlan, SubmitRequest
-from heliograph.services.content import MmsLimits, MmsService, compose_mms
+from heliograph.services.content import (
+    DEFAULT_PROFILE,
+    MmsLimits,
+    MmsService,
+    adapt_mms,
+    compose_mms,
+    handset_profile,
+)
 from heliograph.store.base import IdempotentAnswer
 from heliograph.store.postgres_content import PostgresContent
 from heliograph.wire.mms.multipart import Part
@@ -240,3 +247,79 @@ async def test_sqlite_mms_rows(gateway: Gateway) -> None:
     assert await gateway.store.purge_mms(6.0) == 1  # type: ignore[attr-defined]
     assert await gateway.store.get_mms("t") is None  # type: ignore[attr-defined]
     assert MessageState.DELIVERED  # the fetch reports through the receipt path (e2e)
+
+
+# --- adaptation ---------------------------------------------------------------------------
+
+
+def _png(width: int, height: int) -> bytes:
+    image_module = pytest.importorskip("PIL.Image", reason="Pillow not installed")
+    buffer = io.BytesIO()
+    image_module.new("RGB", (width, height), (200, 30, 30)).save(buffer, format="PNG")
+    return buffer.getvalue()
+
+
+def _image_size(data: bytes) -> tuple[int, int]:
+    from PIL import Image
+
+    with Image.open(io.BytesIO(data)) as image:
+        return image.size
+
+
+def test_profiles_by_user_agent() -> None:
+    assert handset_profile("Nokia6230/2.0 (04.44) Profile/MIDP-2.0").name == "nokia-s60"
+    assert handset_profile("SonyEricssonK750i/R1AA").max_width == 176
+    assert handset_profile(None) is DEFAULT_PROFILE
+    assert handset_profile("curl/8.0") is DEFAULT_PROFILE
+
+
+def test_adapt_scales_big_images_and_keeps_the_rest() -> None:
+    big = _png(1000, 800)
+    composed = compose_mms(
+        Mms(data=_zip({"big.png": big, "small.gif": GIF, "t.txt": b"hi"})),
+        now=0,
+        message_id="t",
+        sender=None,
+        limits=LIMITS,
+    )
+    small = adapt_mms(composed.pdu, handset_profile("Nokia6230"))
+    conf = decode_pdu(small)
+    assert isinstance(conf, RetrieveConf)
+    by_name = {p.content_location: p for p in conf.parts}
+    width, height = _image_size(by_name["big.png"].data)
+    assert width <= 176 and height <= 208 and (width, height) == (176, 141)
+    assert by_name["small.gif"].data == GIF and by_name["t.txt"].data == b"hi"
+    assert _image_size(decode_pdu(adapt_mms(composed.pdu, DEFAULT_PROFILE)).parts[1].data) == (  # type: ignore[union-attr]
+        600,
+        480,
+    )
+    tiny = compose_mms(
+        Mms(data=GIF, file_name="a.gif"), now=0, message_id="t", sender=None, limits=LIMITS
+    )
+    assert adapt_mms(tiny.pdu, DEFAULT_PROFILE) is tiny.pdu
+
+
+async def test_fetch_adapts_per_handset_unless_disabled(gateway: Gateway) -> None:
+    service = MmsService(gateway.store, gateway.submit, gateway.clock)  # type: ignore[arg-type]
+    account = (await gateway.create_account("dave")).account
+    big = _png(800, 800)
+    tokens = []
+    for disabled in (False, True):
+        req = SubmitRequest(
+            account_id=account.id,
+            to=("+447700900123",),
+            text="",
+            content=Mms(data=big, file_name="p.png", disable_repurposing=disabled),
+        )
+        result = await service.submit(req, account, _render, base_url="http://gw")
+        (plan,) = result.plans
+        assert plan.message is not None
+        url = decode_pdu(decode_push(plan.message.payload or b"").data).content_location  # type: ignore[union-attr]
+        tokens.append((url.split("/")[-2], plan.message.id))
+    nokia = await service.fetch(*tokens[0], "Nokia6230")
+    assert await service.fetch(*tokens[0], "Nokia6600") is nokia  # cached per profile
+    image = next(p for p in decode_pdu(nokia).parts if p.content_location == "p.png")  # type: ignore[union-attr]
+    assert _image_size(image.data) == (176, 176)
+    kept = await service.fetch(*tokens[1], "Nokia6230")
+    image = next(p for p in decode_pdu(kept).parts if p.content_location == "p.png")  # type: ignore[union-attr]
+    assert image.data == big

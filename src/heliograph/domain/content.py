@@ -194,6 +194,7 @@ class Mms:
     content_type: str | None = None
     subject: str | None = None
     add_smil: int | None = None  # csoft AddSMIL: 0 default, 1 add a SMIL, 2 do not add one
+    disable_repurposing: bool = False  # csoft DisableRepurposing: never adapt to the handset
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -207,6 +208,7 @@ class StoredMms:
     expires_at: float
     fetches: int = 0
     first_fetched_at: float | None = None
+    adapt: bool = True  # images may be resized to the fetching handset
 
 
 #: Put in ``MmsNotification.url``, replaced by each recipient's message id.

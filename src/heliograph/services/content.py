@@ -13,11 +13,15 @@ An MMS (OMA-MMS-ENC 1.2) comes as a ready encapsulated message (validated by
 decoding it), a ZIP of parts (each size checked as it is unpacked, so a ZIP
 bomb stops at the limit) or one media file; ``compose_mms`` makes the
 m-retrieve-conf, multipart/related with the SMIL kept or generated (csoft
-AddSMIL 2: none added). ``MmsService`` stores it and sends the notification.
+AddSMIL 2: none added). ``MmsService`` stores it and sends the notification;
+at fetch time images larger than the handset's screen (a profile by User-Agent,
+640x480 when unknown) are scaled down with Pillow, once per profile (cached),
+unless the sender disabled repurposing.
 """
 
 from __future__ import annotations
 
+import asyncio
 import html
 import io
 import secrets
@@ -45,16 +49,21 @@ from heliograph.wire.wap.content_types import ContentType
 from heliograph.wire.wap.headers import Header
 
 __all__ = [
+    "DEFAULT_PROFILE",
+    "HANDSET_PROFILES",
     "LOGO_SIZE",
     "MAX_IMAGE_OCTETS",
     "MAX_IMAGE_PIXELS",
     "MEDIA_TYPES",
     "PICTURE_SIZE",
     "ComposedMms",
+    "HandsetProfile",
     "MmsLimits",
     "MmsService",
     "MmsStore",
+    "adapt_mms",
     "compose_mms",
+    "handset_profile",
     "ota_bitmap_from_image",
 ]
 
@@ -145,6 +154,7 @@ MEDIA_TYPES: Final[dict[str, str]] = {
     "jar": "application/java-archive",
 }
 _MMS_MESSAGE: Final = "application/vnd.wap.mms-message"
+_ADAPTED_CACHE: Final = 256
 _RELATED: Final = "application/vnd.wap.multipart.related"
 _MIXED: Final = "application/vnd.wap.multipart.mixed"
 _SMIL: Final = "application/smil"
@@ -363,6 +373,87 @@ def compose_mms(
     return ComposedMms(pdu=pdu, subject=subject or None)
 
 
+# --- MMS: adaptation to the fetching handset ---------------------------------------------
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class HandsetProfile:
+    """What a handset shows: images larger than this are scaled down when it fetches."""
+
+    name: str
+    max_width: int
+    max_height: int
+
+
+#: User-Agent substrings → profile, first match wins (screen sizes of the handset families).
+HANDSET_PROFILES: Final = (
+    ("Nokia3", HandsetProfile(name="nokia-s30", max_width=128, max_height=128)),
+    ("Nokia6", HandsetProfile(name="nokia-s60", max_width=176, max_height=208)),
+    ("NokiaN", HandsetProfile(name="nokia-n", max_width=240, max_height=320)),
+    ("SonyEricsson", HandsetProfile(name="sonyericsson", max_width=176, max_height=220)),
+    ("MOT-", HandsetProfile(name="motorola", max_width=176, max_height=220)),
+    ("SAMSUNG", HandsetProfile(name="samsung", max_width=240, max_height=320)),
+    ("iPhone", HandsetProfile(name="iphone", max_width=640, max_height=960)),
+    ("Android", HandsetProfile(name="android", max_width=720, max_height=1280)),
+)
+DEFAULT_PROFILE: Final = HandsetProfile(name="default", max_width=640, max_height=480)
+_ADAPTABLE: Final = {
+    "image/jpeg": "JPEG",
+    "image/gif": "GIF",
+    "image/png": "PNG",
+    "image/bmp": "BMP",
+}
+
+
+def handset_profile(user_agent: str | None) -> HandsetProfile:
+    """The profile of a handset by its User-Agent (the default when unknown)."""
+    for needle, profile in HANDSET_PROFILES:
+        if user_agent and needle.lower() in user_agent.lower():
+            return profile
+    return DEFAULT_PROFILE
+
+
+def _scaled(part: Part, profile: HandsetProfile) -> Part:
+    from PIL import Image
+
+    image_format = _ADAPTABLE[part.content_type.media_type]
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            with Image.open(io.BytesIO(part.data)) as opened:
+                if opened.width <= profile.max_width and opened.height <= profile.max_height:
+                    return part
+                if opened.width * opened.height > MAX_IMAGE_PIXELS:
+                    return part  # not decoded: far beyond anything worth adapting
+                image = opened.copy()
+            image.thumbnail((profile.max_width, profile.max_height))
+            if image_format == "JPEG" and image.mode not in ("RGB", "L"):
+                image = image.convert("RGB")
+            out = io.BytesIO()
+            image.save(out, format=image_format)
+    except (OSError, ValueError, EOFError, Image.DecompressionBombWarning):
+        return part  # not adaptable: sent as it is
+    return replace(part, data=out.getvalue())
+
+
+def adapt_mms(pdu: bytes, profile: HandsetProfile) -> bytes:
+    """The m-retrieve-conf with its images scaled down to fit ``profile`` (Pillow);
+    ``pdu`` itself when nothing needs it or Pillow is not installed."""
+    try:
+        import PIL  # noqa: F401
+    except ImportError:
+        return pdu
+    conf = decode_pdu(pdu)
+    if not isinstance(conf, RetrieveConf) or not conf.parts:
+        return pdu
+    parts = tuple(
+        _scaled(p, profile) if p.content_type.media_type in _ADAPTABLE else p for p in conf.parts
+    )
+    if all(a is b for a, b in zip(parts, conf.parts, strict=True)):
+        return pdu
+    return encode_pdu(replace(conf, parts=parts))
+
+
 # --- MMS: sending and fetching ------------------------------------------------------------
 
 
@@ -406,6 +497,7 @@ class MmsService:
         self._public_url = public_url.rstrip("/") if public_url else None
         self._limits = limits or MmsLimits()
         self._on_fetched = on_fetched
+        self._adapted: dict[tuple[str, str], bytes] = {}  # (token, profile) → PDU, oldest first
 
     async def submit(
         self,
@@ -439,6 +531,7 @@ class MmsService:
                 pdu=composed.pdu,
                 created_at=now,
                 expires_at=now + lifetime,
+                adapt=not req.content.disable_repurposing,
             )
         )
         try:
@@ -455,8 +548,12 @@ class MmsService:
             await self._store.delete_mms(token)
         return result
 
-    async def fetch(self, token: str, message_id: MessageId) -> bytes:
-        """The m-retrieve-conf at ``/mms/<token>/<message id>``. Raises: Rejected(NOT_FOUND)."""
+    async def fetch(
+        self, token: str, message_id: MessageId, user_agent: str | None = None
+    ) -> bytes:
+        """The m-retrieve-conf at ``/mms/<token>/<message id>``, its images fitted to the
+        handset named by ``user_agent`` unless the sender disabled it (cached per token
+        and profile). Raises: Rejected(NOT_FOUND)."""
         now = self._clock.now()
         stored = await self._store.get_mms(token)
         missing = Rejected(RejectReason.NOT_FOUND, "no such MMS, or its URL has expired")
@@ -479,4 +576,14 @@ class MmsService:
         ]
         if receipts and self._on_fetched is not None:
             self._on_fetched(receipts)
-        return stored.pdu
+        if not stored.adapt:
+            return stored.pdu
+        profile = handset_profile(user_agent)
+        key = (token, profile.name)
+        adapted = self._adapted.get(key)
+        if adapted is None:
+            adapted = await asyncio.to_thread(adapt_mms, stored.pdu, profile)
+            self._adapted[key] = adapted
+            while len(self._adapted) > _ADAPTED_CACHE:
+                self._adapted.pop(next(iter(self._adapted)))
+        return adapted

@@ -1,7 +1,7 @@
 """The SQLite store's content side: composed MMS kept for handsets to fetch.
 
 A mixin of ``SqliteStore``. Each write is one writer job, so one transaction.
-Schema: migration 0007 (``mms_content``).
+Schema: migrations 0007 (``mms_content``) and 0009 (its ``adapt`` flag).
 """
 
 from __future__ import annotations
@@ -16,11 +16,11 @@ from heliograph.store.base import Conflict
 
 T = TypeVar("T")
 
-_COLUMNS = "token, account_id, pdu, created_at, expires_at, fetches, first_fetched_at"
+_COLUMNS = "token, account_id, pdu, created_at, expires_at, fetches, first_fetched_at, adapt"
 
 
 def _row(row: sqlite3.Row | tuple[Any, ...]) -> StoredMms:
-    token, account_id, pdu, created_at, expires_at, fetches, first = row
+    token, account_id, pdu, created_at, expires_at, fetches, first, adapt = row
     return StoredMms(
         token=token,
         account_id=AccountId(account_id),
@@ -29,6 +29,7 @@ def _row(row: sqlite3.Row | tuple[Any, ...]) -> StoredMms:
         expires_at=expires_at,
         fetches=fetches,
         first_fetched_at=first,
+        adapt=bool(adapt),
     )
 
 
@@ -45,7 +46,7 @@ class SqliteContent:
         def job(conn: sqlite3.Connection) -> None:
             try:
                 conn.execute(
-                    f"INSERT INTO mms_content ({_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                    f"INSERT INTO mms_content ({_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
                     (
                         mms.token,
                         mms.account_id,
@@ -54,6 +55,7 @@ class SqliteContent:
                         mms.expires_at,
                         mms.fetches,
                         mms.first_fetched_at,
+                        int(mms.adapt),
                     ),
                 )
             except sqlite3.IntegrityError as exc:

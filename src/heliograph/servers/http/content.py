@@ -138,6 +138,7 @@ class MmsBody(msgspec.Struct, tag="mms", tag_field="type", forbid_unknown_fields
     content_type: Annotated[str, msgspec.Meta(max_length=255)] | None = None
     subject: Annotated[str, msgspec.Meta(max_length=255)] | None = None
     add_smil: Annotated[int, msgspec.Meta(ge=0, le=2)] | None = None
+    disable_repurposing: bool = False  # send the images as given, whatever the handset
 
 
 ContentBody = (
@@ -235,6 +236,7 @@ def content_value(body: ContentBody) -> Content:
                 content_type=body.content_type,
                 subject=body.subject,
                 add_smil=body.add_smil,
+                disable_repurposing=body.disable_repurposing,
             )
 
 
@@ -248,7 +250,11 @@ async def fetch_mms(request: web.Request) -> web.Response:
     """GET /mms/{token}/{message_id}: the m-retrieve-conf (OMA-MMS-ENC §6.3), 404 when
     unknown or expired. No API key: the URL itself is the secret."""
     mms = request.app[MMS]
-    pdu = await mms.fetch(request.match_info["token"], MessageId(request.match_info["message_id"]))
+    pdu = await mms.fetch(
+        request.match_info["token"],
+        MessageId(request.match_info["message_id"]),
+        request.headers.get("User-Agent"),
+    )
     return web.Response(
         body=pdu, headers={"Content-Type": MMS_MESSAGE, "Cache-Control": "no-store"}
     )

@@ -404,6 +404,7 @@ def submit_content(content: Content, message: str | None) -> dc.Content:
                 content_type=content.content_type,
                 subject=message,
                 add_smil=content.add_smil,
+                disable_repurposing=content.disable_repurposing,
             )
         case StoredFile(library_number=int()):
             raise CsoftError(Report.NOT_SUPPORTED, f"{kind_of(content).value} library numbers")
