@@ -3,7 +3,8 @@
 SQL for PostgreSQL lives here and in ``postgres_lifecycle`` (messages and
 parts), ``postgres_submit`` (inserting them), ``postgres_reads`` (views, the
 callback outbox), ``postgres_credit`` (balances, prices, sender ids),
-``postgres_inbound`` (MO, opt-outs, test mode, statistics) and
+``postgres_inbound`` (MO, opt-outs, test mode, statistics), ``postgres_admin``
+(account administration) and
 ``postgres_cluster`` (nodes, take-over, leases); the lifecycle rules
 come from ``domain.messages`` so that this store decides exactly as SQLite and
 passes the same contract suite. Each public write method is one transaction
@@ -54,10 +55,16 @@ from heliograph.store.base import (
     QueueDepth,
     StoreError,
 )
+from heliograph.store.postgres_admin import (
+    ACCOUNT_COLUMNS,
+    PostgresAccountAdmin,
+    account_of,
+    account_row,
+)
 from heliograph.store.postgres_cluster import ClusterView, Lease, NodeIdentity, TakeOver
 from heliograph.store.postgres_content import PostgresContent
 from heliograph.store.postgres_credit import PostgresCredit, change_balance
-from heliograph.store.postgres_engine import Conn, Database, Record, split_url
+from heliograph.store.postgres_engine import Conn, Database, split_url
 from heliograph.store.postgres_inbound import PostgresInbound
 
 log = logging.getLogger("heliograph.store.postgres")
@@ -68,7 +75,7 @@ OUTBOX_CHANNEL = "heliograph_outbox"  # migration 0007's trigger notifies "<sche
 T = TypeVar("T")
 
 
-class PostgresStore(PostgresCredit, PostgresInbound, PostgresContent):
+class PostgresStore(PostgresCredit, PostgresInbound, PostgresContent, PostgresAccountAdmin):
     def __init__(
         self,
         dsn: str,
@@ -158,13 +165,9 @@ class PostgresStore(PostgresCredit, PostgresInbound, PostgresContent):
             if await conn.fetchval("SELECT 1 FROM accounts WHERE name = $1", account.name):
                 raise Conflict(f"account name {account.name!r} is taken")
             await conn.execute(
-                "INSERT INTO accounts VALUES ($1, $2, $3, $4, $5, $6)",
-                account.id,
-                account.name,
-                account.callback_url,
-                account.callback_secret,
-                account.created_at,
-                account.disabled,
+                "INSERT INTO accounts (id, name, callback_url, callback_secret, created_at,"
+                " disabled, is_admin, ip_allowlist) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+                *account_row(account),
             )
             await _insert_credentials(conn, credentials)
 
@@ -179,7 +182,7 @@ class PostgresStore(PostgresCredit, PostgresInbound, PostgresContent):
         async def job(conn: Conn) -> tuple[Account, Credential] | None:
             row = await conn.fetchrow(
                 "SELECT c.account_id, c.secret_hash, c.created_at, c.revoked, "
-                + _ACCOUNT_COLUMNS
+                + ACCOUNT_COLUMNS
                 + " FROM credentials c JOIN accounts a ON a.id = c.account_id"
                 " WHERE c.kind = $1 AND c.lookup = $2",
                 kind.value,
@@ -195,7 +198,7 @@ class PostgresStore(PostgresCredit, PostgresInbound, PostgresContent):
                 created_at=row[2],
                 revoked=row[3],
             )
-            return _account(row[4:]), cred
+            return account_of(row[4:]), cred
 
         return await self.db.read(job)
 
@@ -207,16 +210,16 @@ class PostgresStore(PostgresCredit, PostgresInbound, PostgresContent):
 
     async def _one_account(self, where: str, value: str) -> Account | None:
         async def job(conn: Conn) -> Account | None:
-            sql = f"SELECT {_ACCOUNT_COLUMNS} FROM accounts a WHERE {where}"
+            sql = f"SELECT {ACCOUNT_COLUMNS} FROM accounts a WHERE {where}"
             row = await conn.fetchrow(sql, value)
-            return _account(row) if row else None
+            return account_of(row) if row else None
 
         return await self.db.read(job)
 
     async def list_accounts(self) -> list[Account]:
         async def job(conn: Conn) -> list[Account]:
-            rows = await conn.fetch(f"SELECT {_ACCOUNT_COLUMNS} FROM accounts a ORDER BY a.name")
-            return [_account(row) for row in rows]
+            rows = await conn.fetch(f"SELECT {ACCOUNT_COLUMNS} FROM accounts a ORDER BY a.name")
+            return [account_of(row) for row in rows]
 
         return await self.db.read(job)
 
@@ -451,20 +454,6 @@ def _number(options: dict[str, str], key: str, default: float, low: float, high:
     if not low <= value <= high:
         raise ValueError(f"{key}: must be from {low:g} to {high:g}")
     return value
-
-
-_ACCOUNT_COLUMNS = "a.id, a.name, a.callback_url, a.callback_secret, a.created_at, a.disabled"
-
-
-def _account(row: Record) -> Account:
-    return Account(
-        id=row[0],
-        name=row[1],
-        callback_url=row[2],
-        callback_secret=row[3],
-        created_at=row[4],
-        disabled=row[5],
-    )
 
 
 async def _insert_credentials(conn: Conn, credentials: Sequence[Credential]) -> None:

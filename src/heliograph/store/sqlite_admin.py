@@ -10,7 +10,7 @@ import sqlite3
 
 from heliograph.domain.accounts import Account, Credential, CredentialKind
 from heliograph.domain.ids import AccountId
-from heliograph.store.base import AccountChanges, NotFound
+from heliograph.store.base import AccountAdmin, AccountChanges, NotFound
 from heliograph.store.sqlite import SqliteStore, _one_account
 
 
@@ -83,6 +83,8 @@ class SqliteAccountAdmin:
         return await self._store._write(job)
 
 
-def account_admin(store: object) -> SqliteAccountAdmin | None:
+def account_admin(store: object) -> AccountAdmin | None:
     """The administration of ``store``, or None when its backend has none yet."""
-    return SqliteAccountAdmin(store) if isinstance(store, SqliteStore) else None
+    if isinstance(store, SqliteStore):
+        return SqliteAccountAdmin(store)
+    return store if isinstance(store, AccountAdmin) else None  # PostgreSQL: the store itself
