@@ -20,6 +20,7 @@ import json
 import logging
 import os
 import re
+import time
 from collections import Counter
 from collections.abc import Awaitable, Callable, Sequence
 from decimal import Decimal
@@ -596,17 +597,25 @@ class Gateway:
     async def _shutdown(
         self, dispatch: asyncio.Task[None], workers: list[asyncio.Task[None]]
     ) -> None:
+        started = time.monotonic()
+
+        def step(name: str) -> None:
+            log.debug("shutdown: %s (%.3f s)", name, time.monotonic() - started)
+
         if self._runner is not None:
             await self._runner.cleanup()
         for runner in self._listener_runners:
             await runner.cleanup()
+        step("HTTP closed")
         if self.smtp is not None:
             await self.smtp.aclose()
         if self.smpp is not None:
             await self.smpp.aclose()
+        step("SMTP and SMPP closed")
         dispatch.cancel()
         await asyncio.wait([dispatch])
         await self.dispatcher.drain()
+        step("dispatcher drained")
         await self.receipts.flush()
         try:
             await self.inbound.flush()
@@ -614,15 +623,19 @@ class Gateway:
             log.warning(
                 "%d MO not stored at shutdown (the store is unavailable)", self.inbound.backlog
             )
+        step("receipts and MO applied")
         try:
             await asyncio.wait_for(self.callbacks.deliver_once(), 5.0)
         except Exception:
             log.warning("callbacks not flushed at shutdown; they stay in the outbox")
+        step("callbacks flushed")
         for task in workers:
             task.cancel()
         await asyncio.wait(workers)
+        step("workers stopped")
         for connector in self.all_connectors.values():
             await connector.aclose()
+        step("connectors closed")
 
     async def _supervise(self, name: str, work: Callable[[], Awaitable[None]]) -> None:
         delay = 0.5

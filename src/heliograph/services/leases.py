@@ -213,7 +213,8 @@ class ClusterService:
             while True:
                 try:
                     # A round that hangs counts as failed in time to give binds up.
-                    await asyncio.wait_for(self.tick(), self.interval_s * 2)
+                    async with asyncio.timeout(self.interval_s * 2):  # not wait_for: see worker
+                        await self.tick()
                 except (StoreError, TimeoutError) as exc:
                     log.warning("cluster round failed: %s", exc or "timed out")
                     for lease in self.leases.values():

@@ -23,7 +23,11 @@ class Wakeable:
         while True:
             self._wake.clear()
             if await step() == 0:
+                # asyncio.timeout, not wait_for: on Python 3.11 wait_for can swallow a
+                # cancellation that arrives as the event is set, and the loop would
+                # then never stop.
                 try:
-                    await asyncio.wait_for(self._wake.wait(), self._idle_poll_s)
+                    async with asyncio.timeout(self._idle_poll_s):
+                        await self._wake.wait()
                 except TimeoutError:
                     pass

@@ -277,7 +277,8 @@ class SmppConnector:
             assert self._room is not None
             self._room.clear()
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._room.wait(), remaining)
+                async with asyncio.timeout(remaining):  # not wait_for: see services/worker.py
+                    await self._room.wait()
 
     def _may_bind(self, index: int) -> bool:
         return self._held is None or index in self._held

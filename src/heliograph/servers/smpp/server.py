@@ -343,7 +343,8 @@ class SmppServer:
             if remaining <= 0:
                 return "receiver binds busy"
             try:
-                await asyncio.wait_for(self.room.wait(), remaining)
+                async with asyncio.timeout(remaining):  # not wait_for: see services/worker.py
+                    await self.room.wait()
             except TimeoutError:
                 return "receiver binds busy"
             client = self._receiver(account_id)
