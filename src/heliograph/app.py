@@ -64,7 +64,7 @@ from heliograph.servers.smtp import (
     is_loopback,
 )
 from heliograph.services.accounts import AccountService, NewAccount
-from heliograph.services.callbacks import CallbackService, ReceiverRegistry
+from heliograph.services.callbacks import CallbackService, ReceiverRegistry, SubmitReplies
 from heliograph.services.content import MmsService
 from heliograph.services.dispatch import TEST_CONNECTOR, Dispatcher
 from heliograph.services.guards import Guards, GuardSettings
@@ -345,6 +345,7 @@ class Gateway:
         )
         if cfg.protection.quiet_hours:
             self.submit.quiet_hours = QuietHours.parse(cfg.protection.quiet_hours)
+        self.callbacks.replies = SubmitReplies(self.store, self.submit)
         self.messages = MessageService(self.store, self.clock)
         self.mms = MmsService(  # MMS sent by WAP Push, fetched at /mms/...: services/content.py
             self.store,  # type: ignore[arg-type]

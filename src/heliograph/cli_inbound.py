@@ -62,6 +62,14 @@ def routes_mo_add(
         "http"
     ),
     url: Annotated[str | None, typer.Option(help="http: URL (default: the account's)")] = None,
+    format: Annotated[
+        str,
+        typer.Option(
+            "--format",
+            help="http: json (the REST event, default) or a dialect's request: ozeki, "
+            "ozeki:post, smsc, mxtelecom, kannel (URL is the get-url pattern), kannel:noreply",
+        ),
+    ] = "json",
     config: ConfigOpt = None,
 ) -> None:
     """Route MO sent to NUMBER (optionally starting with a keyword) to ACCOUNT."""
@@ -69,7 +77,10 @@ def routes_mo_add(
 
     base = _base()
     cfg = base._config(config)
-    spec = _checked(lambda: mo_route_spec(number, keyword=keyword, method=method, url=url))
+    fmt = _checked(lambda: _mo_format(format))
+    spec = _checked(
+        lambda: mo_route_spec(number, keyword=keyword, method=method, url=url, format=fmt)
+    )
 
     async def work(gw: Any) -> Any:
         owner = await base._account_named(gw, account)
@@ -83,7 +94,33 @@ def routes_mo_add(
         f"route {route.id}: {route.number}"
         + (f" keyword {route.keyword!r}" if route.keyword else "")
         + f" → {account} by {route.method} ({how})"
+        + (f" in {route.format} format" if route.format != "json" else "")
     )
+
+
+def _mo_format(value: str) -> str:
+    """``--format``: json, or a dialect whose MO renderer is registered (``<name>-mo``).
+
+    Raises: Rejected(INVALID_REQUEST).
+    """
+    from heliograph.domain.inbound import JSON_FORMAT
+    from heliograph.domain.rejections import Rejected, RejectReason
+    from heliograph.servers.http.dialects import callback_renderers
+
+    name, colon, params = value.strip().partition(":")
+    name = name.lower().removesuffix("-mo")
+    if name == JSON_FORMAT and not colon:
+        return JSON_FORMAT
+    known = sorted(
+        n.removesuffix("-mo") for n in callback_renderers() if n.endswith("-mo") and ":" not in n
+    )
+    if name not in known:
+        raise Rejected(
+            RejectReason.INVALID_REQUEST,
+            f"unknown MO format {value!r}: json or one of {', '.join(known)}",
+            field="format",
+        )
+    return f"{name}{colon}{params}"
 
 
 @mo_routes_app.command("list")
@@ -99,7 +136,7 @@ def routes_mo_list(config: ConfigOpt = None) -> None:
 
     routes, names = base._store_command(cfg, work)
     table = Table()
-    for col in ("id", "number", "keyword", "account", "method", "url"):
+    for col in ("id", "number", "keyword", "account", "method", "url", "format"):
         table.add_column(col)
     for r in routes:
         table.add_row(
@@ -109,6 +146,7 @@ def routes_mo_list(config: ConfigOpt = None) -> None:
             names.get(r.account_id, r.account_id),
             r.method.value,
             r.url or ("(account callback URL)" if r.method == "http" else ""),
+            r.format if r.method == "http" else "",
         )
     base.console.print(table)
 

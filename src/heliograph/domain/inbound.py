@@ -9,7 +9,9 @@ ties go to the oldest route.
 
 A route names an account and its delivery method: ``http`` (the signed JSON
 ``message.received`` event POSTed to the route's URL, else the account's
-callback URL) or ``smpp`` (a deliver_sm on the account's receiver binds). The
+callback URL, or with a ``format`` an HTTP dialect's own request, rendered by
+the callback renderer registered as ``<format>-mo``) or ``smpp`` (a
+deliver_sm on the account's receiver binds). The
 event goes into the callback outbox in the same commit as the MO itself
 (``plan_mo`` says what to write; the store writes it). An MO that no route
 matches is kept with no account.
@@ -41,6 +43,8 @@ from heliograph.domain.rejections import Rejected, RejectReason
 SMPP_MO_URL = "smpp:mo"
 _NUMBER = re.compile(r"\+?([0-9]{1,15})(\*?)")
 _URL = re.compile(r"https?://\S{1,2040}")
+_FORMAT = re.compile(r"[a-z][a-z0-9_]{0,31}(:\S{1,200})?")
+JSON_FORMAT = "json"
 _PUNCTUATION = ".!?,;:'\""
 
 
@@ -58,6 +62,7 @@ class MoRoute:
     method: DeliveryMethod
     url: str | None  # http only; None: the account's callback URL
     created_at: float
+    format: str = JSON_FORMAT  # http only: "json", or a dialect's "name" / "name:params"
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -68,6 +73,7 @@ class MoRouteSpec:
     keyword: str | None
     method: DeliveryMethod
     url: str | None
+    format: str = JSON_FORMAT
 
 
 def route_number(raw: str) -> str:
@@ -89,10 +95,31 @@ def route_number(raw: str) -> str:
     return match.group(1) + match.group(2)
 
 
+def mo_callback_format(route_format: str) -> str:
+    """The outbox format of an MO event for a route's format: ``ozeki:post`` → ``ozeki-mo:post``.
+
+    Dialects register their MO renderers under ``<name>-mo``, apart from the
+    renderers of their status callbacks.
+    """
+    if route_format == JSON_FORMAT:
+        return JSON_FORMAT
+    name, colon, params = route_format.partition(":")
+    return f"{name}-mo{colon}{params}"
+
+
 def mo_route_spec(
-    number: str, *, keyword: str | None = None, method: str = "http", url: str | None = None
+    number: str,
+    *,
+    keyword: str | None = None,
+    method: str = "http",
+    url: str | None = None,
+    format: str = JSON_FORMAT,
 ) -> MoRouteSpec:
-    """Validate a route's fields. Raises: Rejected(INVALID_REQUEST) naming the field."""
+    """Validate a route's fields. Raises: Rejected(INVALID_REQUEST) naming the field.
+
+    Whether a dialect renders ``format`` is the caller's to check (the renderers
+    are registered by the HTTP edge); here only its shape is.
+    """
     try:
         how = DeliveryMethod(method)
     except ValueError:
@@ -112,11 +139,26 @@ def mo_route_spec(
                 "url must start with http:// or https:// (at most 2048 characters)",
                 field="url",
             )
+    if format != JSON_FORMAT:
+        if how is DeliveryMethod.SMPP:
+            raise Rejected(
+                RejectReason.INVALID_REQUEST,
+                "an smpp route delivers deliver_sm and takes no format",
+                field="format",
+            )
+        if not _FORMAT.fullmatch(format):
+            raise Rejected(
+                RejectReason.INVALID_REQUEST,
+                "format is json or a dialect's name (lower case), optionally followed by "
+                "':' and its parameters",
+                field="format",
+            )
     return MoRouteSpec(
         number=route_number(number),
         keyword=normalize_keyword(keyword) if keyword is not None else None,
         method=how,
         url=url,
+        format=format,
     )
 
 
@@ -172,7 +214,7 @@ class MoDelivery:
     """The outbox entry that carries an MO event to its account."""
 
     url: str
-    format: str  # "json" (signed HTTP POST) or "smpp" (deliver_sm on a receiver bind)
+    format: str  # "json" (signed HTTP POST), "smpp" (deliver_sm) or a dialect's "<name>-mo"
     event: dict[str, Any]
 
 
@@ -247,5 +289,10 @@ def plan_mo(
                 consent=consent,
                 undelivered=f"account {account.name} has no callback URL and the route gives none",
             )
-        delivery = MoDelivery(url=url, format="json", event=event)
+        if route.format != JSON_FORMAT:
+            # For the dialects' renderers (Ozeki's $OPERATOR, Kannel's %i, MX Telecom's
+            # unsubscribe notifications); the REST event keeps its documented fields.
+            event["connector"] = mo.connector
+            event["consent"] = consent.action.value if consent is not None else None
+        delivery = MoDelivery(url=url, format=mo_callback_format(route.format), event=event)
     return MoPlan(record=record, delivery=delivery, consent=consent, undelivered=None)

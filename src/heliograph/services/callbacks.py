@@ -21,6 +21,12 @@ until it binds again (``Store.release_callbacks`` makes them due at once).
 On a store shared by several nodes (``ReceiverRegistry``, PostgreSQL) an
 "smpp" event is claimed only by the node holding a receiver bind of its
 account, which a notification wakes when another node writes one.
+
+A rendered request may carry an ``on_response`` hook (Ozeki's HTTP Client
+reply lines, Kannel's reply text): the 2xx answer is then kept and handed to
+the hook with ``replies`` (``SubmitReplies``: MT through the one submit path,
+idempotent by a key the hook gives, so that a delivery tried again sends no
+reply twice); the hook's result counts as the delivery's.
 """
 
 from __future__ import annotations
@@ -33,11 +39,28 @@ from typing import Protocol, runtime_checkable
 
 from heliograph.domain.accounts import sign_callback
 from heliograph.domain.ids import AccountId
+from heliograph.domain.rejections import Rejected
 from heliograph.domain.retry import Backoff
+from heliograph.domain.submission import RecipientPlan, SubmitRequest
 from heliograph.services.metrics import Metrics
-from heliograph.services.ports import CallbackRequest, CallbackSender, Clock
+from heliograph.services.ports import (
+    CallbackRequest,
+    CallbackResponse,
+    CallbackSender,
+    Clock,
+    Replies,
+    ResponseHook,
+)
+from heliograph.services.submit import SubmitService
 from heliograph.services.worker import Wakeable
-from heliograph.store.base import CallbackJob, CallbackRetry, Store
+from heliograph.store.base import (
+    CallbackJob,
+    CallbackRetry,
+    IdempotentAnswer,
+    Store,
+    StoreError,
+    Unavailable,
+)
 
 Renderer = Callable[[CallbackJob, float], CallbackRequest | None]
 Target = Callable[[CallbackJob], Awaitable[str | None]]
@@ -67,6 +90,64 @@ def json_callback(job: CallbackJob, now: float) -> CallbackRequest:
 log = logging.getLogger("heliograph.callbacks")
 
 
+def _no_answer(plans: list[RecipientPlan]) -> IdempotentAnswer:
+    return IdempotentAnswer(status=202, body=b"")
+
+
+class NoReplies:
+    """Until the composition root gives the submit path, replies are logged and dropped."""
+
+    async def send(
+        self,
+        account_id: AccountId,
+        *,
+        to: str,
+        sender: str | None,
+        text: str,
+        encoding: str,
+        key: str,
+    ) -> str | None:
+        log.warning("reply to %s from account %s dropped: no submit service", to, account_id)
+        return None
+
+
+class SubmitReplies:
+    """``Replies`` through the submit path: the account's rules, prices and opt-outs apply."""
+
+    def __init__(self, store: Store, submit: SubmitService) -> None:
+        self._store = store
+        self._submit = submit
+
+    async def send(
+        self,
+        account_id: AccountId,
+        *,
+        to: str,
+        sender: str | None,
+        text: str,
+        encoding: str,
+        key: str,
+    ) -> str | None:
+        account = await self._store.get_account(account_id)
+        if account is None:
+            log.warning("reply to %s not sent: account %s no longer exists", to, account_id)
+            return None
+        req = SubmitRequest(
+            account_id=account.id, to=(to,), text=text, sender=sender, encoding=encoding
+        )
+        try:
+            result = await self._submit.submit(req, account, _no_answer, idempotency_key=key)
+        except Unavailable as exc:
+            return f"reply to {to} not stored: {exc}"
+        except (Rejected, StoreError) as exc:
+            log.warning("reply to %s from account %s refused: %s", to, account.name, exc)
+            return None
+        for plan in result.plans:
+            if plan.error is not None:
+                log.warning("reply to %s from account %s refused: %s", to, account.name, plan.error)
+        return None
+
+
 class CallbackService:
     def __init__(
         self,
@@ -84,6 +165,7 @@ class CallbackService:
         targets: Mapping[str, Target] | None = None,
     ) -> None:
         self.targets: dict[str, Target] = dict(targets or {})
+        self.replies: Replies = NoReplies()  # for response hooks; the composition root sets it
         self._renderers: dict[str, Renderer] = {"json": json_callback, **(renderers or {})}
         self._store = store
         self._sender = sender
@@ -143,4 +225,18 @@ class CallbackService:
         request = renderer(job, self._clock.now())
         if request is None:
             return None
-        return await self._sender.send(request)
+        if request.on_response is None:
+            return await self._sender.send(request)
+        answer = await self._sender.exchange(request)
+        if isinstance(answer, str):
+            return answer
+        return await self._respond(job, request.on_response, answer)
+
+    async def _respond(
+        self, job: CallbackJob, hook: ResponseHook, answer: CallbackResponse
+    ) -> str | None:
+        try:
+            return await hook(answer, self.replies)
+        except Exception:  # a dialect's hook: its bug must not stop the outbox worker
+            log.exception("answer to callback %s for message %s failed", job.id, job.message_id)
+            return None

@@ -8,11 +8,11 @@ batches through ``inbound()``. Services never see sockets or PDUs.
 from __future__ import annotations
 
 import time
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
-from heliograph.domain.ids import ConnectorId, UpstreamId
+from heliograph.domain.ids import AccountId, ConnectorId, UpstreamId
 from heliograph.domain.messages import MoMessage
 from heliograph.domain.outcomes import Receipt, SubmitOutcome
 from heliograph.store.base import ClaimedPart
@@ -77,15 +77,59 @@ class Observable(Protocol):
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class CallbackResponse:
+    """A client's 2xx answer to a callback, for a request that asked for it."""
+
+    status: int
+    content_type: str  # lower case, without parameters; "" when absent
+    charset: str | None
+    body: bytes  # at most MAX_RESPONSE_BYTES
+
+
+MAX_RESPONSE_BYTES = 64 * 1024
+
+
+class Replies(Protocol):
+    """What a response hook may do with a client's answer: send replies to an MO."""
+
+    async def send(
+        self,
+        account_id: AccountId,
+        *,
+        to: str,
+        sender: str | None,
+        text: str,
+        encoding: str,
+        key: str,
+    ) -> str | None:
+        """Submit one MT for the account through the submit path; ``key`` makes it idempotent.
+
+        Returns None when it is done with (accepted, or refused and logged), or a
+        short error text when the whole answer should be tried again later.
+        """
+
+
+ResponseHook = Callable[[CallbackResponse, Replies], Awaitable[str | None]]
+"""Takes the 2xx answer to a callback; its result counts as the delivery's (None: done)."""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class CallbackRequest:
     method: str  # "POST" or "GET"
     url: str
     body: bytes
     headers: dict[str, str]
+    # A dialect that acts on the client's answer (Ozeki's reply lines, Kannel's
+    # reply text): the callback service awaits it with the 2xx answer.
+    on_response: ResponseHook | None = None
 
 
 class CallbackSender(Protocol):
     async def send(self, request: CallbackRequest) -> str | None:
         """Make the request. Returns None on a 2xx answer, else a short error text."""
+
+    async def exchange(self, request: CallbackRequest) -> CallbackResponse | str:
+        """Make the request and keep a 2xx answer (its first MAX_RESPONSE_BYTES), else the
+        short error text ``send`` would return."""
 
     async def aclose(self) -> None: ...

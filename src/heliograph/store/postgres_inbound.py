@@ -24,7 +24,7 @@ from heliograph.store.postgres_engine import Conn, Record
 T = TypeVar("T")
 _encode_json = msgspec.json.Encoder().encode
 
-_ROUTE_COLUMNS = "id, number, keyword, account_id, method, url, created_at"
+_ROUTE_COLUMNS = "id, number, keyword, account_id, method, url, created_at, format"
 _MO_COLUMNS = (
     "id, connector, sender, recipient, text, received_at, incomplete, account_id, route_id,"
     " keyword, action"
@@ -60,14 +60,16 @@ class PostgresInbound:
                 )
             # A concurrent insert of the same number and keyword fails on the unique index.
             row = await conn.fetchrow(
-                "INSERT INTO mo_routes (number, keyword, account_id, method, url, created_at)"
-                f" VALUES ($1, $2, $3, $4, $5, $6) RETURNING {_ROUTE_COLUMNS}",
+                "INSERT INTO mo_routes"
+                " (number, keyword, account_id, method, url, created_at, format)"
+                f" VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING {_ROUTE_COLUMNS}",
                 spec.number,
                 spec.keyword,
                 account_id,
                 spec.method.value,
                 spec.url,
                 now,
+                spec.format,
             )
             return _route(row)
 
@@ -218,6 +220,7 @@ def _route(row: Record) -> MoRoute:
         method=DeliveryMethod(row[4]),
         url=row[5],
         created_at=row[6],
+        format=row[7],
     )
 
 

@@ -23,7 +23,7 @@ T = TypeVar("T")
 _encode_json = msgspec.json.Encoder().encode
 _CHUNK = 500
 
-_ROUTE_COLUMNS = "id, number, keyword, account_id, method, url, created_at"
+_ROUTE_COLUMNS = "id, number, keyword, account_id, method, url, created_at, format"
 _MO_COLUMNS = (
     "id, connector, sender, recipient, text, received_at, incomplete, account_id, route_id,"
     " keyword, action"
@@ -58,9 +58,18 @@ class SqliteInbound:
                     + (f" with keyword {spec.keyword!r}" if spec.keyword else "")
                 )
             row = conn.execute(
-                "INSERT INTO mo_routes (number, keyword, account_id, method, url, created_at)"
-                f" VALUES (?, ?, ?, ?, ?, ?) RETURNING {_ROUTE_COLUMNS}",
-                (spec.number, spec.keyword, account_id, spec.method.value, spec.url, now),
+                "INSERT INTO mo_routes"
+                " (number, keyword, account_id, method, url, created_at, format)"
+                f" VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING {_ROUTE_COLUMNS}",
+                (
+                    spec.number,
+                    spec.keyword,
+                    account_id,
+                    spec.method.value,
+                    spec.url,
+                    now,
+                    spec.format,
+                ),
             ).fetchone()
             return _route(row)
 
@@ -209,6 +218,7 @@ def _route(row: Sequence[Any]) -> MoRoute:
         method=DeliveryMethod(row[4]),
         url=row[5],
         created_at=row[6],
+        format=row[7],
     )
 
 
