@@ -228,10 +228,17 @@ def accounts_set(
     any_ip: Annotated[bool, typer.Option(help="Remove the address restriction")] = False,
     disabled: Annotated[bool | None, typer.Option("--disable/--enable")] = None,
     admin: Annotated[bool | None, typer.Option("--admin/--no-admin")] = None,
+    rules: Annotated[
+        str | None,
+        typer.Option(
+            help='Its own protective rules as JSON, e.g. \'{"rate_per_s": 5, "duplicates": '
+            'false, "quiet_hours": "22:00-07:00"}\'; {} for the gateway\'s'
+        ),
+    ] = None,
     config: ConfigOpt = None,
 ) -> None:
     """Change an account's settings."""
-    from heliograph.domain.accounts import parse_allowlist
+    from heliograph.domain.accounts import parse_allowlist, parse_rules
     from heliograph.store.base import AccountChanges
 
     cfg = _config(config)
@@ -240,12 +247,18 @@ def accounts_set(
     except ValueError as exc:
         err.print(f"[red]error[/red] {exc}")
         raise typer.Exit(2) from None
+    try:
+        own_rules = parse_rules(json.loads(rules)) if rules is not None else None
+    except (ValueError, AttributeError) as exc:
+        err.print(f"[red]error[/red] --rules: {exc}")
+        raise typer.Exit(2) from None
     changes = AccountChanges(
         callback_url=callback_url,
         clear_callback_url=no_callback_url,
         disabled=disabled,
         is_admin=admin,
         ip_allowlist=allowlist,
+        rules=own_rules,
     )
 
     async def work(gw: Any) -> Any:
@@ -256,7 +269,8 @@ def accounts_set(
         f"{account.name}: callback {account.callback_url or '-'}, "
         f"{'disabled' if account.disabled else 'enabled'}, "
         f"{'admin, ' if account.is_admin else ''}"
-        f"from {', '.join(account.ip_allowlist) or 'anywhere'}"
+        f"from {', '.join(account.ip_allowlist) or 'anywhere'}, "
+        f"rules {json.dumps(account.rules.as_dict())}"
     )
 
 

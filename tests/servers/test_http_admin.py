@@ -155,3 +155,44 @@ def test_ip_allowed_handles_v6_mapped_brackets_and_garbage() -> None:
     assert not ip_allowed(acct, None) and not ip_allowed(acct, "garbage")
     with pytest.raises(ValueError, match=r"'300\.1\.1\.1'"):
         parse_allowlist(["300.1.1.1"])
+
+
+async def test_account_rules_override_the_gateways(admin: Admin) -> None:
+    user = {"Authorization": f"Bearer {admin.user_key}"}
+    resp = await admin.client.patch(
+        "/v1/accounts/shop",
+        json={"rules": {"rate_per_s": 1, "burst": 2, "duplicates": False}},
+        headers=admin.admin,
+    )
+    assert (await resp.json())["rules"] == {"rate_per_s": 1.0, "burst": 2.0, "duplicates": False}
+    body = {"to": ["+447700900001", "+447700900001"], "text": "same"}  # a duplicate, allowed
+    answer = await (await admin.client.post("/v1/messages", json=body, headers=user)).json()
+    assert answer["accepted"] == 2
+    resp = await admin.client.post(
+        "/v1/messages", json={"to": "+447700900002", "text": "x"}, headers=user
+    )
+    assert resp.status == 429  # two tokens spent, one per second refill
+    for bad, field in [
+        ({"rate": 1}, "rules.rate"),
+        ({"rate_per_s": "fast"}, "rules.rate_per_s"),
+        ({"quiet_hours": "late"}, "rules.quiet_hours"),
+        ({"duplicates": 1}, "rules.duplicates"),
+    ]:
+        resp = await admin.client.patch(
+            "/v1/accounts/shop", json={"rules": bad}, headers=admin.admin
+        )
+        assert resp.status == 400 and (await resp.json())["error"]["field"] == field, bad
+    resp = await admin.client.patch("/v1/accounts/shop", json={"rules": {}}, headers=admin.admin)
+    assert (await resp.json())["rules"] == {}
+
+
+async def test_rules_survive_the_store(admin: Admin) -> None:
+    from heliograph.domain.accounts import AccountRules
+
+    accounts = admin.gateway.accounts
+    shop = await accounts.named("shop")
+    from heliograph.store.base import AccountChanges
+
+    await accounts.update(shop, AccountChanges(rules=AccountRules(quiet_hours="", floods=False)))
+    again = await accounts.named("shop")
+    assert again.rules == AccountRules(quiet_hours="", floods=False)

@@ -73,3 +73,17 @@ async def test_settings_change_one_at_a_time(store: Store, admin: AccountAdmin) 
     assert (await admin.update_account(ACC, AccountChanges())).created_at == T0
     with pytest.raises(NotFound):
         await admin.update_account(AccountId("nobody"), AccountChanges(disabled=True))
+
+
+async def test_account_rules_round_trip(store: Store, admin: AccountAdmin) -> None:
+    from heliograph.domain.accounts import AccountRules
+
+    rules = AccountRules(rate_per_s=2.5, duplicates=False, quiet_hours="22:00-07:00")
+    updated = await admin.update_account(ACC, AccountChanges(rules=rules))
+    assert updated.rules == rules
+    found = await store.find_credential(CredentialKind.API_KEY, "key-a1")
+    assert found is not None and found[0].rules == rules
+    cleared = await admin.update_account(ACC, AccountChanges(rules=AccountRules()))
+    assert cleared.rules == AccountRules()
+    beta = await store.find_account("beta")
+    assert beta is not None and beta.rules == AccountRules()

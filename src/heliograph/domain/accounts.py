@@ -20,11 +20,12 @@ from __future__ import annotations
 import hashlib
 import hmac
 import ipaddress
-from collections.abc import Iterable
-from dataclasses import dataclass
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
 from enum import StrEnum
 
 from heliograph.domain.ids import AccountId
+from heliograph.domain.quiet import QuietHours
 
 _SCRYPT_N = 2**14
 _SCRYPT_R = 8
@@ -39,6 +40,51 @@ class CredentialKind(StrEnum):
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class AccountRules:
+    """An account's own protective rules; None keeps the gateway's setting."""
+
+    rate_per_s: float | None = None  # 0: unlimited
+    burst: float | None = None
+    duplicates: bool | None = None  # duplicate protection on or off
+    floods: bool | None = None  # flood protection on or off
+    quiet_hours: str | None = None  # "21:00-08:00"; "" turns quiet hours off
+
+    def as_dict(self) -> dict[str, object]:
+        return {k: getattr(self, k) for k in _RULE_KINDS if getattr(self, k) is not None}
+
+
+_RULE_KINDS: dict[str, tuple[type, ...]] = {
+    "rate_per_s": (int, float),
+    "burst": (int, float),
+    "duplicates": (bool,),
+    "floods": (bool,),
+    "quiet_hours": (str,),
+}
+
+
+def parse_rules(data: Mapping[str, object]) -> AccountRules:
+    """Raises: ValueError naming the key that is unknown or of the wrong kind."""
+    values: dict[str, object] = {}
+    for key, value in data.items():
+        kinds = _RULE_KINDS.get(key)
+        if kinds is None:
+            raise ValueError(f"rules.{key}: unknown (known: {', '.join(_RULE_KINDS)})")
+        if value is None:
+            continue
+        if not isinstance(value, kinds) or (bool not in kinds and isinstance(value, bool)):
+            raise ValueError(f"rules.{key}: must be {' or '.join(k.__name__ for k in kinds)}")
+        if key in ("rate_per_s", "burst") and float(value) < 0:  # type: ignore[arg-type]
+            raise ValueError(f"rules.{key}: must not be negative")
+        if key == "quiet_hours" and value:
+            try:
+                QuietHours.parse(str(value))
+            except ValueError as exc:
+                raise ValueError(f"rules.quiet_hours: {exc}") from None
+        values[key] = float(value) if key in ("rate_per_s", "burst") else value  # type: ignore[arg-type]
+    return AccountRules(**values)  # type: ignore[arg-type]
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class Account:
     id: AccountId
     name: str
@@ -50,6 +96,7 @@ class Account:
     # Addresses and networks (CIDR) the account may connect from, on every
     # interface; empty: anywhere (the MX Telecom document's IP whitelist).
     ip_allowlist: tuple[str, ...] = ()
+    rules: AccountRules = field(default_factory=AccountRules)
 
 
 def parse_allowlist(entries: Iterable[str]) -> tuple[str, ...]:

@@ -79,18 +79,30 @@ class Protection:
             if value is not None and value >> 8 == int(at * 1000):
                 del runs[key]
 
-    def check(self, account: str, to: str, text: str, now: float) -> Rejected | None:
-        """Decide for one recipient and, when allowed, record the send."""
+    def check(
+        self,
+        account: str,
+        to: str,
+        text: str,
+        now: float,
+        *,
+        duplicates: bool = True,
+        floods: bool = True,
+    ) -> Rejected | None:
+        """Decide for one recipient and, when allowed, record the send.
+
+        ``duplicates`` / ``floods`` False: that rule is off for this account.
+        """
         self._forget(now)
         rules = self.rules
         key = hash((account, to, text))
-        if rules.duplicate_window_s > 0 and key in self._sent:
+        if duplicates and rules.duplicate_window_s > 0 and key in self._sent:
             return Rejected(
                 RejectReason.DUPLICATE,
                 f"the same text was sent to {to} less than {rules.duplicate_window_s:g} s ago",
                 field="to",
             )
-        if rules.flood_gap_s > 0:
+        if floods and rules.flood_gap_s > 0:
             run_key = hash((account, to))
             now_ms = int(now * 1000)
             previous = self._runs.get(run_key)
@@ -106,7 +118,7 @@ class Protection:
                 )
             self._runs[run_key] = now_ms << 8 | min(streak, 0xFF)
             self._runs_order.push(now, run_key)
-        if rules.duplicate_window_s > 0:
+        if duplicates and rules.duplicate_window_s > 0:
             self._sent.add(key)
             self._sent_order.push(now, key)
         return None

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
 
+from heliograph.domain.accounts import AccountRules
 from heliograph.domain.protection import Protection, ProtectionRules
 from heliograph.domain.ratelimit import TokenBucket
 from heliograph.domain.rejections import Rejected, RejectReason
@@ -30,23 +31,32 @@ class Guards:
         self._protection = Protection(settings.rules)
         self._buckets: dict[str, TokenBucket] = {}
 
-    def apply(self, account_id: str, plans: list[RecipientPlan], now: float) -> list[RecipientPlan]:
+    def apply(
+        self,
+        account_id: str,
+        plans: list[RecipientPlan],
+        now: float,
+        rules: AccountRules | None = None,
+    ) -> list[RecipientPlan]:
         """Refuse the request when over the rate; turn duplicates and floods into errors.
 
+        ``rules``: the account's own settings, over the gateway's.
         Raises: Rejected(THROTTLED) with ``retry_after_s``.
         """
         wanted = sum(1 for p in plans if p.message is not None)
-        s = self._settings
-        if s.rate_per_s > 0 and wanted:
+        own = rules or AccountRules()
+        rate = own.rate_per_s if own.rate_per_s is not None else self._settings.rate_per_s
+        burst = own.burst if own.burst is not None else self._settings.burst
+        if rate > 0 and wanted:
             bucket = self._buckets.get(account_id)
-            if bucket is None:
-                bucket = TokenBucket.full(s.burst or s.rate_per_s, s.rate_per_s, now)
+            if bucket is None or (bucket.refill_per_s, bucket.capacity) != (rate, burst or rate):
+                bucket = TokenBucket.full(burst or rate, rate, now)
                 self._buckets[account_id] = bucket
             wait = bucket.take(wanted, now)
             if wait:
                 raise Rejected(
                     RejectReason.THROTTLED,
-                    f"over the rate limit of {s.rate_per_s:g} messages/s"
+                    f"over the rate limit of {rate:g} messages/s"
                     + (
                         f"; retry in {wait:.1f} s"
                         if wait != float("inf")
@@ -58,7 +68,14 @@ class Guards:
         for plan in plans:
             msg = plan.message
             if msg is not None:
-                refused = self._protection.check(account_id, msg.to, msg.text, now)
+                refused = self._protection.check(
+                    account_id,
+                    msg.to,
+                    msg.text,
+                    now,
+                    duplicates=own.duplicates is not False,
+                    floods=own.floods is not False,
+                )
                 if refused is not None:
                     plan = replace(plan, message=None, error=refused)
             out.append(plan)

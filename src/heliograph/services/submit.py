@@ -137,7 +137,7 @@ class SubmitService:
         test = _test_mode(req, modes)
         plans, cost = await self.estimate(req, account, now, modes=modes)
         if self._guards is not None:
-            plans = self._guards.apply(account.id, plans, now)
+            plans = self._guards.apply(account.id, plans, now, account.rules)
             cost = sum(p.message.price_micros * p.message.parts for p in plans if p.message)
         if test:
             plans = [
@@ -232,8 +232,12 @@ class SubmitService:
         if modes is not None and modes.has_optouts:
             numbers = [p.message.to for p in plans if p.message is not None]
             plans = apply_optouts(plans, await self._store.opted_out(account.id, numbers))
-        if self.quiet_hours is not None:
-            plans = apply_quiet_hours(plans, self.quiet_hours, now)
+        quiet = self.quiet_hours
+        if account.rules.quiet_hours is not None:
+            own = account.rules.quiet_hours
+            quiet = QuietHours.parse(own) if own else None
+        if quiet is not None:
+            plans = apply_quiet_hours(plans, quiet, now)
         if self._prices is None:
             return plans, 0
         return price_plans(plans, await self._prices(account.id))

@@ -24,7 +24,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Protocol, runtime_checkable
 
-from heliograph.domain.accounts import Account, Credential, CredentialKind
+from heliograph.domain.accounts import Account, AccountRules, Credential, CredentialKind
 from heliograph.domain.ids import AccountId, ConnectorId, MessageId, PartId, UpstreamId
 from heliograph.domain.inbound import MoPlan, MoRecord, MoRoute, MoRouteSpec
 from heliograph.domain.messages import MessageState, MessageView, NewMessage
@@ -213,6 +213,7 @@ class AccountChanges:
     disabled: bool | None = None
     is_admin: bool | None = None
     ip_allowlist: tuple[str, ...] | None = None
+    rules: AccountRules | None = None
 
 
 @runtime_checkable

@@ -166,7 +166,8 @@ class PostgresStore(PostgresCredit, PostgresInbound, PostgresContent, PostgresAc
                 raise Conflict(f"account name {account.name!r} is taken")
             await conn.execute(
                 "INSERT INTO accounts (id, name, callback_url, callback_secret, created_at,"
-                " disabled, is_admin, ip_allowlist) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+                " disabled, is_admin, ip_allowlist, rules)"
+                " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
                 *account_row(account),
             )
             await _insert_credentials(conn, credentials)

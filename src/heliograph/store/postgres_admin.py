@@ -6,10 +6,11 @@ A mixin of ``PostgresStore``, which so offers ``store.base.AccountAdmin`` itself
 
 from __future__ import annotations
 
+import json
 from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
 
-from heliograph.domain.accounts import Account, Credential, CredentialKind
+from heliograph.domain.accounts import Account, Credential, CredentialKind, parse_rules
 from heliograph.domain.ids import AccountId
 from heliograph.store.base import AccountChanges, NotFound
 from heliograph.store.postgres_engine import Conn, Record
@@ -18,7 +19,7 @@ T = TypeVar("T")
 
 ACCOUNT_COLUMNS = (
     "a.id, a.name, a.callback_url, a.callback_secret, a.created_at, a.disabled, a.is_admin,"
-    " a.ip_allowlist"
+    " a.ip_allowlist, a.rules"
 )
 
 
@@ -33,6 +34,7 @@ def account_row(account: Account) -> tuple[Any, ...]:
         account.disabled,
         account.is_admin,
         ",".join(account.ip_allowlist),
+        json.dumps(account.rules.as_dict()),
     )
 
 
@@ -47,6 +49,7 @@ def account_of(row: Record) -> Account:
         disabled=row[5],
         is_admin=row[6],
         ip_allowlist=tuple(n for n in row[7].split(",") if n),
+        rules=parse_rules(json.loads(row[8])),
     )
 
 
@@ -110,6 +113,10 @@ class PostgresAccountAdmin:
                 ("disabled", changes.disabled),
                 ("is_admin", changes.is_admin),
                 ("ip_allowlist", changes.ip_allowlist),
+                (
+                    "rules",
+                    json.dumps(changes.rules.as_dict()) if changes.rules is not None else None,
+                ),
             ):
                 if value is None:
                     continue

@@ -13,13 +13,14 @@ thread's single connection.
 from __future__ import annotations
 
 import asyncio
+import json
 import sqlite3
 import threading
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any, TypeVar
 
-from heliograph.domain.accounts import Account, Credential, CredentialKind
+from heliograph.domain.accounts import Account, Credential, CredentialKind, parse_rules
 from heliograph.domain.ids import AccountId, ConnectorId, MessageId, UpstreamId
 from heliograph.domain.messages import MessageState, MessageView
 from heliograph.domain.messages import NewMessage as NewMessage
@@ -114,7 +115,7 @@ class SqliteStore(SqliteInbound, SqliteContent):  # MO...: sqlite_inbound; MMS: 
                 raise Conflict(f"account name {account.name!r} is taken")
             conn.execute(
                 "INSERT INTO accounts (id, name, callback_url, callback_secret, created_at,"
-                " disabled, is_admin, ip_allowlist) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                " disabled, is_admin, ip_allowlist, rules) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (
                     account.id,
                     account.name,
@@ -124,6 +125,7 @@ class SqliteStore(SqliteInbound, SqliteContent):  # MO...: sqlite_inbound; MMS: 
                     int(account.disabled),
                     int(account.is_admin),
                     ",".join(account.ip_allowlist),
+                    json.dumps(account.rules.as_dict()),
                 ),
             )
             _insert_credentials(conn, credentials)
@@ -366,7 +368,7 @@ class SqliteStore(SqliteInbound, SqliteContent):  # MO...: sqlite_inbound; MMS: 
 
 _ACCOUNT_COLUMNS = (
     "a.id, a.name, a.callback_url, a.callback_secret, a.created_at, a.disabled, a.is_admin,"
-    " a.ip_allowlist"
+    " a.ip_allowlist, a.rules"
 )
 
 
@@ -380,6 +382,7 @@ def _account(row: Sequence[Any]) -> Account:
         disabled=bool(row[5]),
         is_admin=bool(row[6]),
         ip_allowlist=tuple(n for n in row[7].split(",") if n),
+        rules=parse_rules(json.loads(row[8])),
     )
 
 

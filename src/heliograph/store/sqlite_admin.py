@@ -6,6 +6,7 @@ readers, and only administration tools need it (``store.base.AccountAdmin``).
 
 from __future__ import annotations
 
+import json
 import sqlite3
 
 from heliograph.domain.accounts import Account, Credential, CredentialKind
@@ -71,6 +72,9 @@ class SqliteAccountAdmin:
             if changes.ip_allowlist is not None:
                 sets.append("ip_allowlist = ?")
                 values.append(",".join(changes.ip_allowlist))
+            if changes.rules is not None:
+                sets.append("rules = ?")
+                values.append(json.dumps(changes.rules.as_dict()))
             if sets:
                 conn.execute(
                     f"UPDATE accounts SET {', '.join(sets)} WHERE id = ?", (*values, account_id)

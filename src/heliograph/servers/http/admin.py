@@ -9,12 +9,18 @@ hash); ``/v1/accounts/{name}/credit`` adds credit. Any other account gets 403.
 
 from __future__ import annotations
 
-from typing import Annotated, TypeVar
+from typing import Annotated, Any, TypeVar
 
 import msgspec
 from aiohttp import web
 
-from heliograph.domain.accounts import Account, hash_api_key, parse_allowlist
+from heliograph.domain.accounts import (
+    Account,
+    AccountRules,
+    hash_api_key,
+    parse_allowlist,
+    parse_rules,
+)
 from heliograph.domain.pricing import from_micros, parse_amount, to_micros
 from heliograph.domain.rejections import Rejected, RejectReason
 from heliograph.servers.http.auth import account_of
@@ -33,6 +39,7 @@ class AccountBody(msgspec.Struct):
     disabled: bool
     admin: bool
     ip_allowlist: list[str]
+    rules: dict[str, Any]
 
 
 class AccountList(msgspec.Struct):
@@ -51,6 +58,7 @@ class AccountPatch(msgspec.Struct, forbid_unknown_fields=True):
     disabled: bool | None = None
     admin: bool | None = None
     ip_allowlist: list[str] | None = None
+    rules: dict[str, Any] | None = None
 
 
 class KeyBody(msgspec.Struct):
@@ -85,6 +93,7 @@ def _body(account: Account) -> AccountBody:
         disabled=account.disabled,
         admin=account.is_admin,
         ip_allowlist=list(account.ip_allowlist),
+        rules=account.rules.as_dict(),
     )
 
 
@@ -109,6 +118,14 @@ def _allowlist(entries: list[str]) -> tuple[str, ...]:
         return parse_allowlist(entries)
     except ValueError as exc:
         raise Rejected(RejectReason.INVALID_REQUEST, str(exc), field="ip_allowlist") from exc
+
+
+def _rules(data: dict[str, Any]) -> AccountRules:
+    try:
+        return parse_rules(data)
+    except ValueError as exc:
+        key = str(exc).split(":", 1)[0]
+        raise Rejected(RejectReason.INVALID_REQUEST, str(exc), field=key) from exc
 
 
 async def list_accounts(request: web.Request) -> web.Response:
@@ -147,6 +164,7 @@ async def patch_account(request: web.Request) -> web.Response:
         disabled=patch.disabled,
         is_admin=patch.admin,
         ip_allowlist=_allowlist(patch.ip_allowlist) if patch.ip_allowlist is not None else None,
+        rules=_rules(patch.rules) if patch.rules is not None else None,
     )
     return json_response(_body(await accounts.update(target, changes)))
 
