@@ -64,6 +64,7 @@ from heliograph.servers.smtp import (
     is_loopback,
 )
 from heliograph.services.accounts import AccountService, NewAccount
+from heliograph.services.books import BookService
 from heliograph.services.callbacks import CallbackService, ReceiverRegistry, SubmitReplies
 from heliograph.services.content import MmsService
 from heliograph.services.dispatch import TEST_CONNECTOR, Dispatcher
@@ -79,6 +80,7 @@ from heliograph.services.submit import SubmitService
 from heliograph.store.base import Changes, Store, StoreError
 from heliograph.store.sqlite import SqliteStore
 from heliograph.store.sqlite_admin import account_admin
+from heliograph.store.sqlite_books import address_books
 
 log = logging.getLogger("heliograph.app")
 
@@ -318,6 +320,9 @@ class Gateway:
             self.store, self.clock, administration=account_admin(self.store)
         )
         self.modes = ModesCache(self.store, self.clock)
+        self.books = BookService(  # address books and templates: docs/books.md
+            address_books(self.store), self.clock, max_recipients=d.max_recipients
+        )
         self.submit = SubmitService(
             self.store,
             self.clock,
@@ -331,6 +336,7 @@ class Gateway:
             prices=self.accounts.prices,
             senders=self.accounts.senders,
             modes=self.modes,
+            books=self.books,
             guards=Guards(
                 GuardSettings(
                     rules=ProtectionRules(
@@ -506,6 +512,7 @@ class Gateway:
             store_balance=self.store.balance,
             adjust_balance=self.store.adjust_balance,
             clock=self.clock,
+            books=self.books,
         )
 
     def _http_app(self) -> web.Application:

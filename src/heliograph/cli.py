@@ -28,6 +28,7 @@ from rich.progress import Progress
 from rich.table import Table
 
 from heliograph import __version__
+from heliograph.cli_books import register as register_books
 from heliograph.cli_inbound import register as register_inbound
 from heliograph.config import Config, ConfigError, as_dict, load, redact_url
 
@@ -47,6 +48,7 @@ app.add_typer(senders_app, name="senders")
 text_app = typer.Typer(help="Text encoding tools.", no_args_is_help=True)
 app.add_typer(text_app, name="text")
 register_inbound(app, accounts_app)  # routes, optouts, simulate, accounts test-mode
+register_books(app)  # books, templates: docs/books.md
 
 console = Console()
 err = Console(stderr=True)

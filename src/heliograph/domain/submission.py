@@ -8,7 +8,9 @@ and the submit service hands it here. Problems with the request as a whole
 
 The text is not split into bytes here: the number of parts is counted with the
 same code that later builds them (``wire.gsm.parts``), so the count a client is
-told is the count sent. Identifiers and ``now`` come in as arguments.
+told is the count sent. Recipients with texts of their own (``texts``, filled
+in from a template by ``services/books.py``) are planned per distinct text.
+Identifiers and ``now`` come in as arguments.
 """
 
 from __future__ import annotations
@@ -72,6 +74,14 @@ class SubmitRequest:
     content: Content | None = None
     message_class: int | None = None  # TS 23.038 §4: 0 is a flash message
     languages: frozenset[int] | None = None  # national shift tables for a GSM 7-bit text
+    # A template of the account instead of ``text``, or ``text`` with placeholders
+    # filled in per recipient: services/books.py turns either into ``texts``.
+    template: str | None = None
+    personalize: bool = False
+    # One entry per recipient of ``to``: its own text, None for ``text``, or the
+    # refusal of that recipient (an unknown address book, a placeholder without a
+    # value). Each distinct text is encoded and counted once.
+    texts: tuple[str | Rejected | None, ...] | None = None
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -90,8 +100,24 @@ def _check_request(req: SubmitRequest, now: float, limits: SubmitLimits) -> None
             f"{len(req.to)} recipients, at most {limits.max_recipients} per request",
             field="to",
         )
+    if req.template is not None or req.personalize:
+        raise Rejected(
+            RejectReason.NOT_SUPPORTED,
+            "templates and personalized texts are not supported here",
+            field="template" if req.template is not None else "personalize",
+        )
     if req.text == "" and req.content is None:
         raise Rejected(RejectReason.INVALID_TEXT, "text is empty", field="text")
+    if req.texts is not None and (
+        len(req.texts) != len(req.to)
+        or (
+            (req.content is not None or req.udh is not None)
+            and any(isinstance(t, str) for t in req.texts)
+        )
+    ):
+        raise Rejected(
+            RejectReason.INVALID_REQUEST, "one text per recipient, for text messages", field="to"
+        )
     if req.content is not None and req.udh is not None:
         raise Rejected(
             RejectReason.INVALID_REQUEST, "a content's UDH goes in the content", field="udh"
@@ -176,6 +202,34 @@ def _dcs(encoding: str, message_class: int) -> int:
         raise Rejected(RejectReason.INVALID_REQUEST, str(exc), field="message_class") from exc
 
 
+def _plan_text(req: SubmitRequest, text: str, limits: SubmitLimits) -> tuple[str, str, int, int]:
+    """(text as sent, encoding, parts, data_coding). Raises: Rejected."""
+    sent = transliterate_text(text, req.encoding) if req.transliterate else text
+    encoding, parts = count_text_parts(sent, req.encoding, limits.max_parts, req.languages)
+    data_coding = (
+        _DATA_CODING[encoding] if req.message_class is None else _dcs(encoding, req.message_class)
+    )
+    return sent, encoding, parts, data_coding
+
+
+def _own_text(
+    planned: dict[str, tuple[str, str, int, int] | Rejected],
+    req: SubmitRequest,
+    text: str,
+    limits: SubmitLimits,
+) -> tuple[str, str, int, int]:
+    """``_plan_text`` once per distinct text. Raises: Rejected (that recipient's)."""
+    if text not in planned:
+        try:
+            planned[text] = _plan_text(req, text, limits)
+        except Rejected as exc:
+            planned[text] = exc
+    found = planned[text]
+    if isinstance(found, Rejected):
+        raise found
+    return found
+
+
 def plan_submission(
     req: SubmitRequest,
     *,
@@ -195,14 +249,11 @@ def plan_submission(
     if content is not None:
         text, encoding, parts = content.description, "binary", content.parts
         data_coding = content.data_coding
-    else:
-        text = transliterate_text(req.text, req.encoding) if req.transliterate else req.text
-        encoding, parts = count_text_parts(text, req.encoding, limits.max_parts, req.languages)
-        data_coding = (
-            _DATA_CODING[encoding]
-            if req.message_class is None
-            else _dcs(encoding, req.message_class)
-        )
+    elif req.texts is None or None in req.texts:
+        text, encoding, parts, data_coding = _plan_text(req, req.text, limits)
+    else:  # every recipient has a text of its own
+        text, encoding, parts, data_coding = req.text, "auto", 1, 0
+    own: dict[str, tuple[str, str, int, int] | Rejected] = {}
     if req.udh is not None:
         parts = 1
     sender = normalize_sender(req.sender) if req.sender is not None else None
@@ -213,9 +264,18 @@ def plan_submission(
     )
     validity = req.validity_s if req.validity_s is not None else limits.default_validity_s
     plans: list[RecipientPlan] = []
-    for raw in req.to:
+    for i, raw in enumerate(req.to):
+        mine = req.texts[i] if req.texts is not None else None
+        if isinstance(mine, Rejected):
+            plans.append(RecipientPlan(to=raw, message=None, error=mine))
+            continue
         try:
             to = normalize_msisdn(raw)
+            m_text, m_encoding, m_parts, m_coding = (
+                (text, encoding, parts, data_coding)
+                if mine is None
+                else _own_text(own, req, mine, limits)
+            )
         except Rejected as exc:
             plans.append(RecipientPlan(to=raw, message=None, error=exc))
             continue
@@ -227,18 +287,18 @@ def plan_submission(
                 message_class=req.message_class,
                 max_parts=limits.max_parts,
             )
-            text = content.description
+            m_text = content.description
         message = NewMessage(
             id=message_id,
             account_id=req.account_id,
             to=to,
             sender=sender,
-            text=text,
-            encoding=encoding,
-            data_coding=data_coding,
-            parts=parts,
+            text=m_text,
+            encoding=m_encoding,
+            data_coding=m_coding,
+            parts=m_parts,
             concat_ref=references(to)
-            if references is not None and parts > 1
+            if references is not None and m_parts > 1
             else crc32(message_id.encode()) & 0xFF,
             state=state,
             reference=req.reference,

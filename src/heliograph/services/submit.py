@@ -6,8 +6,10 @@ wake the dispatcher. The edge renders the answer; the rendered bytes are stored
 with an idempotency key so that a repeated request gets exactly the first
 answer and sends nothing again.
 
-Recipients on the account's opt-out list are refused per recipient; the list
-is read only for accounts that have one (``modes``, cached). In test mode (the
+A request that names address books or a template, or asks for a personalized
+text, is expanded first (``services/books.py``). Recipients on the account's
+opt-out list are refused per recipient; the list is read only for accounts
+that have one (``modes``, cached). In test mode (the
 request's ``test`` or the account's flag) everything runs as usual and the
 answer shows the price, but the messages are stored as test messages (for the
 built-in "test" connector, see ``services/dispatch.py``) and nothing is charged.
@@ -33,6 +35,7 @@ from heliograph.domain.submission import (
     SubmitRequest,
     plan_submission,
 )
+from heliograph.services.books import BookService
 from heliograph.services.guards import Guards
 from heliograph.services.ids import message_ids
 from heliograph.services.metrics import Metrics
@@ -70,7 +73,9 @@ class SubmitService:
         prices: Callable[[AccountId], Awaitable[PriceList]] | None = None,
         senders: Callable[[AccountId], Awaitable[Senders]] | None = None,
         modes: Callable[[AccountId], Awaitable[AccountModes]] | None = None,
+        books: BookService | None = None,
     ) -> None:
+        self._books = books  # address books and templates: services/books.py
         self._senders = senders
         self._modes = modes
         self._guards = guards
@@ -217,6 +222,8 @@ class SubmitService:
         ``modes``: the account's, when the caller has read them already.
         Raises: Rejected for the request as a whole.
         """
+        if self._books is not None:
+            req = await self._books.expand(req, account.id)
         plans = plan_submission(
             req,
             now=now,

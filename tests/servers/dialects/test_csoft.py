@@ -483,14 +483,6 @@ async def test_format1_gives_the_last_failure(csoft: Csoft) -> None:
         ({"Message": ""}, "30 - Missing parameter: Message"),
         ({"SendTo": "0044"}, "3 - Invalid number: 0044"),
         (
-            {"SendToAddressBook": "Contacts::Friends"},
-            "37 - Not supported: SendToAddressBook (address books)",
-        ),
-        (
-            {"SendCcAddressBook": "Contacts"},
-            "37 - Not supported: SendCcAddressBook (address books)",
-        ),
-        (
             {"SendBccAddressBook": "Contacts::"},
             "31 - Invalid parameter: SendBccAddressBook must be Name or Name::Group",
         ),

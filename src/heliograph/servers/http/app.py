@@ -19,6 +19,7 @@ from aiohttp.typedefs import Handler
 from heliograph.domain.rejections import Rejected
 from heliograph.servers.http import (
     admin,
+    books,
     credit,
     dialects,
     lookup,
@@ -93,6 +94,7 @@ def build_app(
     credit.add_routes(app)
     admin.add_routes(app)
     senders.add_routes(app)
+    books.add_routes(app)  # /v1/books, /v1/templates
     preview.add_routes(app)
     dialects.add_routes(app)
     return app

@@ -11,6 +11,7 @@ from aiohttp import web
 
 from heliograph.domain.ids import AccountId, ConnectorId
 from heliograph.services.accounts import AccountService
+from heliograph.services.books import BookService
 from heliograph.services.messages import MessageService
 from heliograph.services.metrics import Metrics
 from heliograph.services.ports import Clock, Connector
@@ -31,6 +32,7 @@ class HttpServices:
     store_balance: Callable[[AccountId], Awaitable[Balance]]
     adjust_balance: Callable[[AccountId, int, str, float], Awaitable[Balance]]
     clock: Clock
+    books: BookService | None = None  # /v1/books, /v1/templates: servers/http/books.py
 
 
 SERVICES = web.AppKey("services", HttpServices)

@@ -69,7 +69,7 @@ def _message_class(body: SubmitBody) -> int | None:
 
 
 def submit_request(body: SubmitBody, account_id: AccountId) -> SubmitRequest:
-    if (body.content is not None) == bool(body.text):
+    if body.template is None and (body.content is not None) == bool(body.text):
         detail = "send text or content, not both" if body.text else "text or content is required"
         raise Rejected(RejectReason.INVALID_REQUEST, detail, field="text")
     return SubmitRequest(
@@ -88,6 +88,8 @@ def submit_request(body: SubmitBody, account_id: AccountId) -> SubmitRequest:
         content=content_value(body.content) if body.content is not None else None,
         message_class=_message_class(body),
         languages=parse_languages(body.languages) if body.languages else None,
+        template=body.template,
+        personalize=body.personalize,
     )
 
 

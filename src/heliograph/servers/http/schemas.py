@@ -38,6 +38,8 @@ class SubmitBody(msgspec.Struct, forbid_unknown_fields=True):
     flash: bool = False  # message class 0: shown at once, not stored (TS 23.038 §4)
     message_class: Annotated[int, msgspec.Meta(ge=0, le=3)] | None = None
     languages: list[str | int] | None = None  # national shift tables: "turkish" or 1..13
+    template: Annotated[str, msgspec.Meta(max_length=64)] | None = None  # instead of text
+    personalize: bool = False  # fill {name}, {number}, {field} per recipient: docs/books.md
 
 
 class ErrorDetail(msgspec.Struct, omit_defaults=False):

@@ -2,10 +2,11 @@
 
 Both paths take the same tags by GET or POST and answer in the report format
 the request asks for (``csoft_reports``). Authentication is the account's
-Username and PIN. A text message goes through the one submit path; the
+Username and PIN. A text message goes through the one submit path, where
+``SendToAddressBook`` and its Cc/Bcc forms (``Book`` or ``Book::Group``) expand
+to the contacts of the account's address books (``services/books.py``). The
 features Heliograph does not have yet are answered with report 37 "Not
-supported" naming the feature, never dropped: address books
-(``SendToAddressBook`` and its Cc/Bcc forms), ``ReplyTo`` (it must be checked
+supported" naming the feature, never dropped: ``ReplyTo`` (it must be checked
 against the account's permitted senders, which do not exist yet), library
 numbers and WAP Push files. The other content kinds (``csoft_content``)
 go through the same submit path as rich content; an MMS file is sent by the
@@ -15,8 +16,8 @@ with a report.
 
 The checks run in this order, so that a request with several problems gets
 the one a user should fix first: tags and charset, login, the general tags'
-own form (number count, send time, address book names), address books,
-numbers, ReplyTo, content, message text, then the submit service's rules.
+own form (number count, send time, address book names), numbers, ReplyTo,
+content, message text, then the submit service's rules (address books too).
 """
 
 from __future__ import annotations
@@ -85,11 +86,9 @@ async def _login(request: web.Request, form: Form) -> Account:
 
 def _check(general: General, form: Form) -> tuple[str, Content | None]:
     """Everything but the login, in the order described above: (text, content)."""
-    if general.address_books:
-        raise CsoftError(Report.NOT_SUPPORTED, f"{general.address_books[0].tag} (address books)")
-    if not general.numbers:
+    if not general.numbers and not general.address_books:
         raise CsoftError(Report.MISSING_PARAMETER, "SendTo")
-    if not any(_valid(n) for n in general.numbers):
+    if not general.address_books and not any(_valid(n) for n in general.numbers):
         raise CsoftError(Report.INVALID_NUMBER, general.numbers[0][:60])
     if general.reply_to is not None:
         raise CsoftError(Report.NOT_SUPPORTED, "ReplyTo (permitted senders)")
@@ -124,7 +123,7 @@ async def send(request: web.Request) -> web.Response:
         text, content = _check(general, form)
         req = SubmitRequest(
             account_id=account.id,
-            to=general.numbers,
+            to=general.numbers + tuple(f"{b.book}::{b.group or ''}" for b in general.address_books),
             text=text,
             content=content,
             schedule_at=general.send_at,
