@@ -82,7 +82,6 @@ def handler_fields(
     at = str(int(float(str(event["at"]))))
     message_id = str(event.get("reference") or event["id"])
     phone = phone_of(str(event["to"]))
-    own = parse_qsl(urlsplit(url).query, keep_blank_values=True)
     fields = [
         ("id", message_id),
         ("phone", phone),
@@ -92,21 +91,34 @@ def handler_fields(
         ("ts", at),
         ("cnt", str(event.get("parts") or 1)),
     ]
-    material = f"{message_id}:{phone}:{status}:"
-    for name, value in own:
-        if name in _HASHES:
-            value = control_value(name, material + value)
-        fields.append((name, value))
+    own, charset, fmt = handler_params(url, f"{message_id}:{phone}:{status}:")
+    return fields + own, charset, fmt
+
+
+def handler_params(url: str, material: str) -> tuple[list[tuple[str, str]], str, str | None]:
+    """The handler URL's own parameters (a control parameter's secret replaced by the hash
+    of ``material`` + secret), its charset and its fmt."""
+    own = parse_qsl(urlsplit(url).query, keep_blank_values=True)
+    params = [
+        (name, control_value(name, material + value) if name in _HASHES else value)
+        for name, value in own
+    ]
     settings = dict(own)
     charset = settings.get("charset", "").lower()
-    return fields, charset if charset in CHARSETS else DEFAULT_CHARSET, settings.get("fmt")
+    return params, charset if charset in CHARSETS else DEFAULT_CHARSET, settings.get("fmt")
 
 
 def render_handler(job: CallbackJob, now: float) -> CallbackRequest | None:
     found = handler_fields(job.url, json.loads(job.body))
     if found is None:
         return None
-    fields, charset, fmt = found
+    return handler_request(job.url, *found)
+
+
+def handler_request(
+    url: str, fields: list[tuple[str, str]], charset: str, fmt: str | None
+) -> CallbackRequest:
+    """The POST of ``fields`` to the handler: a form in ``charset``, or XML / JSON (fmt 2, 3)."""
     if fmt in ("2", "3"):
         codec = "utf-8" if charset == "koi8-r" else CHARSETS[charset]
         if fmt == "3":
@@ -118,14 +130,14 @@ def render_handler(job: CallbackJob, now: float) -> CallbackRequest | None:
             ctype = "text/xml"
         return CallbackRequest(
             method="POST",
-            url=job.url,
+            url=url,
             body=body.encode(codec, "replace"),
             headers={"Content-Type": f"{ctype}; charset={codec}"},
         )
     form = urlencode(fields, encoding=CHARSETS[charset], errors="replace")
     return CallbackRequest(
         method="POST",
-        url=job.url,
+        url=url,
         body=form.encode("ascii"),
         headers={"Content-Type": f"application/x-www-form-urlencoded; charset={charset}"},
     )
