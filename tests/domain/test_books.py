@@ -17,11 +17,11 @@ from heliograph.domain.books import (
     expand_recipients,
     make_contact,
     named_books,
-    parse_contacts_csv,
     parse_template,
     placeholders,
     render,
 )
+from heliograph.domain.books_csv import parse_contacts_csv
 from heliograph.domain.ids import AccountId, MessageId
 from heliograph.domain.rejections import Rejected, RejectReason
 from heliograph.domain.submission import (

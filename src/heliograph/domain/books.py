@@ -14,7 +14,7 @@ A template is a text with placeholders: ``{name}``, ``{number}`` and
 matched without regard to case); ``{{`` and ``}}`` are literal braces. It is
 filled per recipient; a recipient given as a bare number has only
 ``{number}``, and a placeholder with no value refuses that recipient, naming
-the placeholder. Contacts can also be read from CSV (``parse_contacts_csv``).
+the placeholder. Contacts can also be read from CSV (``domain.books_csv``).
 
 Pure: no I/O. The store keeps books and templates (``store.books``), the
 service fetches what a send names (``services.books``).
@@ -22,8 +22,6 @@ service fetches what a send names (``services.books``).
 
 from __future__ import annotations
 
-import csv
-import io
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -40,7 +38,7 @@ TEMPLATE_MAX = 40_000
 RESERVED = frozenset({"number", "name", "groups"})  # columns and placeholders of their own
 
 _NAME = re.compile(rf"[^\W\d_](?:[\w .-]{{0,{NAME_MAX - 2}}}[\w.-])?")
-_FIELD = re.compile(r"[a-z_][a-z0-9_]{0,31}")
+FIELD_NAME = re.compile(r"[a-z_][a-z0-9_]{0,31}")
 _TOKEN = re.compile(r"\{\{|\}\}|\{([^{}]*)\}|[{}]")
 
 
@@ -171,7 +169,7 @@ def _fields(fields: Mapping[str, str], at: str) -> dict[str, str]:
     for raw, value in fields.items():
         key = raw.strip().lower()
         where = f"{at}fields.{raw}"
-        if not _FIELD.fullmatch(key) or key in RESERVED:
+        if not FIELD_NAME.fullmatch(key) or key in RESERVED:
             raise Rejected(
                 RejectReason.INVALID_REQUEST,
                 f"field name {raw[:40]!r} must be a letter or '_' then up to 31 letters, digits "
@@ -316,7 +314,7 @@ def parse_template(text: str, *, field: str = "text") -> tuple[Piece, ...]:
             literal.append(token[0])
             continue
         name = (m.group(1) or "").strip().lower()
-        if token in ("{", "}") or not _FIELD.fullmatch(name):
+        if token in ("{", "}") or not FIELD_NAME.fullmatch(name):
             raise Rejected(
                 RejectReason.INVALID_TEXT,
                 f"{token[:40]!r} at character {m.start() + 1} is not a placeholder: write "
@@ -356,97 +354,3 @@ def render(pieces: Iterable[Piece], values: Mapping[str, str], *, field: str = "
             )
         out.append(value)
     return "".join(out)
-
-
-# --- CSV --------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class CsvContacts:
-    contacts: tuple[Contact, ...]
-    refused: tuple[tuple[int, str], ...]  # (line, why)
-
-
-def parse_contacts_csv(text: str) -> CsvContacts:
-    """Contacts from CSV: a header row naming ``number`` and optionally ``name``,
-    ``groups`` (``a;b``) and any other column (a field); without a header, the
-    columns are number[,name][,groups]. A bad row is refused with its line and
-    reason; the others are kept.
-
-    Raises: Rejected(INVALID_REQUEST) for a file that cannot be read as a whole.
-    """
-    rows = csv.reader(io.StringIO(text.removeprefix("\ufeff"), newline=""))
-    try:
-        first = next(r for r in rows if any(c.strip() for c in r))
-    except StopIteration:
-        raise Rejected(RejectReason.INVALID_REQUEST, "the file has no rows", field="file") from None
-    except csv.Error as exc:
-        raise Rejected(RejectReason.INVALID_REQUEST, f"not CSV: {exc}", field="file") from exc
-    header = [c.strip().lower() for c in first]
-    if "number" in header:
-        columns = _header(header)
-        pending: list[tuple[int, list[str]]] = []
-    else:
-        if len(first) > 3:
-            raise Rejected(
-                RejectReason.INVALID_REQUEST,
-                "without a header row the columns are number, name, groups; give a header "
-                "row (number,name,groups,<field>...) for fields",
-                field="file",
-            )
-        columns = ["number", "name", "groups"][: len(first)]
-        pending = [(rows.line_num, first)]
-    contacts: dict[str, Contact] = {}
-    lines: dict[str, int] = {}
-    refused: list[tuple[int, str]] = []
-    try:
-        for line, row in [*pending, *((rows.line_num, r) for r in rows)]:
-            if not any(c.strip() for c in row):
-                continue
-            try:
-                contact = _row(columns, row)
-            except Rejected as exc:
-                refused.append((line, f"{exc.field}: {exc.detail}" if exc.field else exc.detail))
-                continue
-            if contact.number in contacts:
-                refused.append((line, f"{contact.number} is on line {lines[contact.number]} too"))
-                continue
-            contacts[contact.number] = contact
-            lines[contact.number] = line
-    except csv.Error as exc:
-        raise Rejected(
-            RejectReason.INVALID_REQUEST, f"line {rows.line_num}: {exc}", field="file"
-        ) from exc
-    return CsvContacts(contacts=tuple(contacts.values()), refused=tuple(refused))
-
-
-def _header(header: list[str]) -> list[str]:
-    seen: set[str] = set()
-    for name in header:
-        if name in seen:
-            raise Rejected(
-                RejectReason.INVALID_REQUEST, f"column {name!r} is there twice", field="file"
-            )
-        seen.add(name)
-        if name not in RESERVED and not _FIELD.fullmatch(name):
-            raise Rejected(
-                RejectReason.INVALID_REQUEST,
-                f"column {name[:40]!r} is no field name (a letter or '_' then letters, digits "
-                "or '_')",
-                field="file",
-            )
-    return header
-
-
-def _row(columns: list[str], row: list[str]) -> Contact:
-    if len(row) > len(columns):
-        raise Rejected(
-            RejectReason.INVALID_REQUEST, f"{len(row)} columns, the header has {len(columns)}"
-        )
-    cells = dict(zip(columns, (c.strip() for c in row), strict=False))
-    return make_contact(
-        cells.get("number", ""),
-        cells.get("name"),
-        [g for g in cells.get("groups", "").split(";") if g.strip()],
-        {k: v for k, v in cells.items() if k not in RESERVED},
-    )

@@ -33,10 +33,10 @@ from heliograph.domain.books import (
     expand_recipients,
     may_name_book,
     named_books,
-    parse_contacts_csv,
     parse_template,
     render,
 )
+from heliograph.domain.books_csv import parse_contacts_csv
 from heliograph.domain.ids import AccountId
 from heliograph.domain.rejections import Rejected, RejectReason
 from heliograph.domain.submission import SubmitRequest
@@ -121,7 +121,7 @@ class BookService:
         return await store.save_contacts(account_id, book, contacts, self._clock.now())
 
     async def import_csv(self, account_id: AccountId, book: str, text: str) -> Imported:
-        """Add or replace the contacts of a CSV file (``domain.books.parse_contacts_csv``);
+        """Add or replace the contacts of a CSV file (``domain.books_csv``);
         rows that are refused are reported, the others written in one transaction.
         Raises: Rejected for a file that cannot be read at all."""
         store = self._store()
