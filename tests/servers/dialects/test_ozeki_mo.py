@@ -299,7 +299,7 @@ def test_route_format_shape_is_checked(kwargs: dict[str, str], field: str) -> No
 
 def test_every_dialect_with_incoming_messages_is_registered() -> None:
     names = {n for n in callback_renderers() if n.endswith("-mo")}
-    assert "ozeki-mo" in names
+    assert names == {"ozeki-mo", "smsc-mo", "mxtelecom-mo", "kannel-mo"}
 
 
 async def run_cli(*args: str) -> Result:
@@ -320,14 +320,19 @@ async def test_command_line_takes_and_checks_the_format(tmp_path: Path) -> None:
     assert "in ozeki format" in added.output
     posted = await run_cli(*base, "+447700900001", "shop", "--format", "Ozeki-mo:post")
     assert posted.exit_code == 0, posted.output
+    kannel = await run_cli(
+        *base, "+447700900004", "shop", "--url", "https://a.example/mo?from=%p", "--format",
+        "kannel:noreply",
+    )  # fmt: skip
+    assert kannel.exit_code == 0, kannel.output
     unknown = await run_cli(*base, "+447700900002", "shop", "--format", "csoft")
     assert unknown.exit_code == 2
     said = " ".join(unknown.output.split())
-    assert "unknown MO format 'csoft': json or one of" in said and "ozeki" in said
+    assert "unknown MO format 'csoft': json or one of kannel, mxtelecom, ozeki, smsc" in said
     smpp = await run_cli(*base, "+447700900003", "shop", "--method", "smpp", "--format", "ozeki")
     assert smpp.exit_code == 2 and "takes no format" in smpp.output
     listed = await run_cli("routes", "mo", "list", "--config", str(cfg))
-    assert "ozeki" in listed.output and "ozeki:post" in listed.output
+    assert "ozeki:post" in listed.output and "kannel:noreply" in listed.output
 
 
 # The whole gateway ----------------------------------------------------------
