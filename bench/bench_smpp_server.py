@@ -52,6 +52,8 @@ def start(data_dir: Path, receipt_delay: float) -> tuple[subprocess.Popen[bytes]
         f"[http]\nport = {http}\n[smpp]\nport = {smpp}\nwindow = 1000\n"
         f"[smtp]\nenabled = false\n"
         f'[[connectors]]\nname = "loopback"\nreceipt_delay_s = {receipt_delay}\n'
+        # extra settings to try, e.g. HELIOGRAPH_BENCH_TOML="[dispatch];batch_size = 200"
+        + os.environ.get("HELIOGRAPH_BENCH_TOML", "").replace(";", "\n")
     )
     log = (data_dir / "gateway.log").open("ab")
     proc = subprocess.Popen(
