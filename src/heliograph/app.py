@@ -168,6 +168,7 @@ def _smpp_connector(c: ConnectorConfig, clock: Clock) -> SmppConnector:
         window=c.window,
         throughput_per_s=c.throughput_per_s,
         enquire_link_interval_s=c.enquire_link_interval_s,
+        mo_reassembly_timeout_s=c.mo_reassembly_timeout_s,
         response_timeout_s=c.response_timeout_s,
         reconnect_backoff_base_s=c.reconnect_backoff_base_s,
         reconnect_backoff_max_s=c.reconnect_backoff_max_s,

@@ -184,6 +184,7 @@ class ConnectorConfig:
     window: int = 10
     throughput_per_s: float = 0.0
     enquire_link_interval_s: float = 30.0
+    mo_reassembly_timeout_s: float = 60.0  # incomplete multipart MO delivered after this
     response_timeout_s: float = 30.0
     reconnect_backoff_base_s: float = 1.0
     reconnect_backoff_max_s: float = 60.0
