@@ -23,6 +23,15 @@ from heliograph.servers.http.admin import (
     NewAccountRequest,
     NewKey,
 )
+from heliograph.servers.http.books import (
+    BookList,
+    ContactBody,
+    ContactList,
+    SavedBody,
+    TemplateBody,
+    TemplateList,
+    TemplateRequest,
+)
 from heliograph.servers.http.cluster import ClusterBody
 from heliograph.servers.http.connectors import ConnectorsBody
 from heliograph.servers.http.credit import BalanceBody, CostBody
@@ -211,6 +220,7 @@ def _op(
 
 
 _NAME = {"name": "name", "in": "path", "required": True, "schema": {"type": "string"}}
+_BOOK = {"name": "book", "in": "path", "required": True, "schema": {"type": "string"}}
 _KEY = {"name": "key", "in": "path", "required": True, "schema": {"type": "string"}}
 _NUMBER = {"name": "number", "in": "path", "required": True, "schema": {"type": "string"}}
 _PATHS.update(
@@ -260,6 +270,54 @@ _PATHS.update(
             )
         },
         "/v1/connectors": {"get": _op("Connectors, their binds and windows", "ConnectorsBody")},
+        "/v1/books": {"get": _op("Address books with contact and group counts", "BookList")},
+        "/v1/books/{book}": {
+            "delete": {
+                "summary": "Delete an address book",
+                "parameters": [_BOOK],
+                "responses": {"204": {"description": "Deleted"}, **_ERRORS},
+            },
+        },
+        "/v1/books/{book}/contacts": {
+            "get": _op(
+                "Contacts of a book",
+                "ContactList",
+                params=(
+                    _BOOK,
+                    _query("group", "Only this group"),
+                    _query("cursor", "Next page"),
+                    _query("limit", "Page size"),
+                ),
+            ),
+            "post": _op(
+                "Add or replace contacts (one object or an array)",
+                "SavedBody",
+                body="ContactBody",
+                params=(_BOOK,),
+            ),
+        },
+        "/v1/books/{book}/contacts/{number}": {
+            "delete": {
+                "summary": "Remove a contact",
+                "parameters": [_BOOK, _NUMBER],
+                "responses": {"204": {"description": "Removed"}, **_ERRORS},
+            },
+        },
+        "/v1/templates": {"get": _op("Message templates", "TemplateList")},
+        "/v1/templates/{name}": {
+            "get": _op("One template", "TemplateBody", params=(_NAME,)),
+            "put": _op(
+                "Save a template (placeholders {name}, {number}, {field})",
+                "TemplateBody",
+                body="TemplateRequest",
+                params=(_NAME,),
+            ),
+            "delete": {
+                "summary": "Delete a template",
+                "parameters": [_NAME],
+                "responses": {"204": {"description": "Deleted"}, **_ERRORS},
+            },
+        },
         "/v1/accounts": {
             "get": _op("Accounts (admin)", "AccountList"),
             "post": _op(
@@ -332,6 +390,13 @@ def document() -> dict[str, Any]:
             NewKey,
             CreditRequest,
             BalanceAnswer,
+            BookList,
+            ContactList,
+            ContactBody,
+            SavedBody,
+            TemplateList,
+            TemplateBody,
+            TemplateRequest,
         ],
         ref_template=_REF,
     )
