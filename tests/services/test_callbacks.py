@@ -226,3 +226,23 @@ async def test_callback_service_unknown_format_is_kept_for_retry(
     clock.advance(10.0)
     assert await svc.deliver_once() == 1
     assert sender.requests == []
+
+
+async def test_a_renderer_that_raises_fails_its_event_only(
+    memory_store: Store, clock: FakeClock
+) -> None:
+    def broken(job: CallbackJob, now: float) -> CallbackRequest:
+        raise KeyError("missing field")
+
+    acct = await make_account(memory_store, clock, callback_url=HOOK)
+    await submit(memory_store, clock, acct, "+447911000001")
+    await submit(
+        memory_store, clock, acct, "+447911000002", callback_url=HOOK, callback_format="broken"
+    )
+    await memory_store.claim_parts(clock.now(), 1000)
+    sender = RecordingCallbackSender()
+    svc = service(memory_store, sender, clock, renderers={"broken": broken})
+    assert await svc.deliver_once() == 2  # no exception out of the worker
+    assert len(sender.requests) == 1  # the good event went out, the broken one waits
+    clock.advance(3600)
+    assert await svc.deliver_once() == 1

@@ -222,7 +222,11 @@ class CallbackService:
         )
         if renderer is None:
             return f"no renderer for callback format {job.format!r}"
-        request = renderer(job, self._clock.now())
+        try:
+            request = renderer(job, self._clock.now())
+        except Exception as exc:  # one bad event must not stop every client's callbacks
+            log.exception("callback %d (%s) could not be rendered", job.id, job.format)
+            return f"could not render the {job.format} callback: {type(exc).__name__}: {exc}"
         if request is None:
             return None
         if request.on_response is None:
