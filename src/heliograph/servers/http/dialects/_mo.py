@@ -18,6 +18,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from datetime import UTC, datetime, tzinfo
+
 from yarl import URL
 
 from heliograph.domain.accounts import sign_callback

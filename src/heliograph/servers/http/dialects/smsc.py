@@ -144,9 +144,7 @@ async def _request(request: web.Request) -> _Request:
     return _Request(params, charset, flag(params, "fmt", range(0, 4)))
 
 
-async def _account(
-    services: HttpServices, params: dict[str, str], peer: str | None
-) -> Account:
+async def _account(services: HttpServices, params: dict[str, str], peer: str | None) -> Account:
     if params.get("apikey"):
         return await services.accounts.by_api_key(params["apikey"], peer=peer)
     login, psw = params.get("login"), params.get("psw")
