@@ -84,7 +84,7 @@ class SubmitRequest:
     texts: tuple[str | Rejected | None, ...] | None = None
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@dataclass(slots=True, kw_only=True)  # not frozen: built per recipient (see NewMessage)
 class RecipientPlan:
     to: str
     message: NewMessage | None

@@ -17,6 +17,7 @@ import itertools
 import os
 import time
 from collections.abc import Iterator
+from base64 import b32encode
 from hashlib import blake2b
 
 from heliograph.domain.ids import MessageId
@@ -34,9 +35,20 @@ def _encode(value: int, length: int) -> str:
     return "".join(reversed(out))
 
 
+# RFC 4648 base32 and Crockford's base32 give the same 5-bit groups in the same
+# order; only the symbols differ, and Crockford's sort like their values.
+_TO_CROCKFORD = bytes.maketrans(b"ABCDEFGHIJKLMNOPQRSTUVWXYZ234567", _ALPHABET.encode())
+
+
 def _random80() -> int:
     digest = blake2b(next(_COUNTER).to_bytes(8, "big"), key=_KEY, digest_size=10).digest()
     return int.from_bytes(digest, "big")
+
+
+def _random_text() -> str:
+    """80 unpredictable bits as 16 Crockford base32 characters."""
+    digest = blake2b(next(_COUNTER).to_bytes(8, "big"), key=_KEY, digest_size=10).digest()
+    return b32encode(digest).translate(_TO_CROCKFORD).decode()
 
 
 def new_message_id(now: float | None = None) -> MessageId:
@@ -48,4 +60,4 @@ def message_ids(now: float) -> Iterator[MessageId]:
     """Ids for one request, all with the request's timestamp."""
     prefix = _encode(int(now * 1000), 10)
     while True:
-        yield MessageId(prefix + _encode(_random80(), 16))
+        yield MessageId(prefix + _random_text())
