@@ -344,6 +344,7 @@ class Gateway:
                         duplicate_window_s=cfg.protection.duplicate_window_s,
                         flood_gap_s=cfg.protection.flood_gap_s,
                         flood_max=cfg.protection.flood_max,
+                        history_limit=cfg.protection.history_limit,
                     ),
                     rate_per_s=cfg.protection.rate_per_s,
                     burst=cfg.protection.burst,

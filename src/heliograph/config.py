@@ -127,6 +127,7 @@ class ProtectionConfig:
     duplicate_window_s: float = 60.0
     flood_gap_s: float = 30.0
     flood_max: int = 50
+    history_limit: int = 200_000  # most recent sends each rule remembers (memory bound)
     rate_per_s: float = 0.0
     burst: float = 0.0
     # Hold messages that would arrive at night in the recipient's time zone,
@@ -341,6 +342,8 @@ def _validate(cfg: Config) -> None:
             QuietHours.parse(p.quiet_hours)
         except ValueError as exc:
             raise ConfigError("protection.quiet_hours", str(exc)) from None
+    if p.history_limit < 1000:
+        raise ConfigError("protection.history_limit", "must be at least 1000")
     if min(p.duplicate_window_s, p.flood_gap_s, p.rate_per_s, p.burst) < 0 or p.flood_max < 1:
         raise ConfigError("protection", "windows, rate and burst must be >= 0, flood_max >= 1")
     _validate_inbound(cfg.inbound)

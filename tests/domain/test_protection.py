@@ -58,3 +58,13 @@ def test_history_is_forgotten_as_time_passes() -> None:
     assert len(p) == 2000
     p.check("a", "+447700999999", "x", T0 + 61)
     assert len(p) == 2
+
+
+def test_history_limit_bounds_memory_by_forgetting_the_oldest_first() -> None:
+    p = Protection(ProtectionRules(history_limit=1000))
+    for i in range(5000):
+        assert p.check("a", f"+4477009{i:05d}", "x", T0) is None
+    assert len(p) <= 2 * 1000 + 2
+    # the most recent are still remembered, the oldest are not
+    assert p.check("a", "+447700904999", "x", T0 + 1) is not None
+    assert p.check("a", "+447700900000", "x", T0 + 1) is None

@@ -25,6 +25,10 @@ class ProtectionRules:
     duplicate_window_s: float = 60.0  # 0 disables
     flood_gap_s: float = 30.0  # 0 disables
     flood_max: int = 50
+    # Most sends each rule remembers. At rates where a window holds more, the
+    # oldest are forgotten first (the window is then shorter than set), which
+    # bounds memory: about 100 bytes an entry.
+    history_limit: int = 200_000
 
 
 class _TimeQueue:
@@ -39,10 +43,11 @@ class _TimeQueue:
         self.times.append(at)
         self.keys.append(key)
 
-    def pop_until(self, horizon: float) -> list[tuple[float, int]]:
+    def pop_until(self, horizon: float, keep: int) -> list[tuple[float, int]]:
+        """Pop the pairs at or before ``horizon``, and the oldest beyond ``keep`` pairs."""
         times, head, end = self.times, self.head, len(self.times)
         out = []
-        while head < end and times[head] <= horizon:
+        while head < end and (times[head] <= horizon or end - head > keep):
             out.append((times[head], self.keys[head]))
             head += 1
         self.head = head
@@ -72,9 +77,10 @@ class Protection:
 
     def _forget(self, now: float) -> None:
         sent, runs = self._sent, self._runs
-        for _, key in self._sent_order.pop_until(now - self.rules.duplicate_window_s):
+        keep = self.rules.history_limit
+        for _, key in self._sent_order.pop_until(now - self.rules.duplicate_window_s, keep):
             sent.discard(key)
-        for at, key in self._runs_order.pop_until(now - self.rules.flood_gap_s):
+        for at, key in self._runs_order.pop_until(now - self.rules.flood_gap_s, keep):
             value = runs.get(key)
             if value is not None and value >> 8 == int(at * 1000):
                 del runs[key]
