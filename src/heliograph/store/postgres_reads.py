@@ -15,17 +15,14 @@ from typing import Any
 from heliograph.domain.messages import MessageState, MessageView, PartView
 from heliograph.store.base import CallbackJob, CallbackRetry, MessageFilter, QueueDepth
 from heliograph.store.postgres_engine import Conn, Record
+from heliograph.store.rows import PART_COLUMNS, VIEW_COLUMNS, message_view, part_view
 
 S = MessageState
 
 # --- reads ---------------------------------------------------------------------------------
 
-_VIEW_COLUMNS = (
-    "m.id, m.account_id, m.recipient, m.sender, m.text, m.encoding, m.state, m.reference,"
-    " m.callback_url, m.priority, m.created_at, m.updated_at, m.due_at, m.expires_at, m.error,"
-    " m.test"
-)
-_PART_COLUMNS = "p.seq, p.state, p.connector, p.upstream_id, p.attempts, p.error, p.updated_at"
+_VIEW_COLUMNS = VIEW_COLUMNS
+_PART_COLUMNS = PART_COLUMNS
 
 
 def _views(rows: Sequence[Record]) -> list[MessageView]:
@@ -37,39 +34,8 @@ def _views(rows: Sequence[Record]) -> list[MessageView]:
             heads[r[0]] = r
             parts[r[0]] = []
         if r[16] is not None:
-            parts[r[0]].append(
-                PartView(
-                    seq=r[16],
-                    state=S(r[17]),
-                    connector=r[18],
-                    upstream_id=r[19],
-                    attempts=r[20],
-                    error=r[21],
-                    updated_at=r[22],
-                )
-            )
-    return [
-        MessageView(
-            id=r[0],
-            account_id=r[1],
-            to=r[2],
-            sender=r[3],
-            text=r[4],
-            encoding=r[5],
-            state=S(r[6]),
-            reference=r[7],
-            callback_url=r[8],
-            priority=r[9],
-            created_at=r[10],
-            updated_at=r[11],
-            due_at=r[12],
-            expires_at=r[13],
-            error=r[14],
-            parts=tuple(parts[mid]),
-            test=r[15],
-        )
-        for mid, r in heads.items()
-    ]
+            parts[r[0]].append(part_view(r, 16))
+    return [message_view(r, parts[mid]) for mid, r in heads.items()]
 
 
 async def get_message(conn: Conn, account_id: str, message_id: str) -> MessageView | None:

@@ -43,6 +43,7 @@ from heliograph.store.base import (
     PartResult,
     QueueDepth,
 )
+from heliograph.store.rows import PART_COLUMNS, VIEW_COLUMNS, message_view, part_view
 
 S = MessageState
 _CHUNK = 500
@@ -551,54 +552,20 @@ def queue_depth(conn: sqlite3.Connection) -> QueueDepth:
     )
 
 
-_VIEW_COLUMNS = (
-    "m.id, m.account_id, m.recipient, m.sender, m.text, m.encoding, m.state, m.reference,"
-    " m.callback_url, m.priority, m.created_at, m.updated_at, m.due_at, m.expires_at, m.error,"
-    " m.test"
-)
+_VIEW_COLUMNS = VIEW_COLUMNS
 
 
 def _views(conn: sqlite3.Connection, rows: list[Any]) -> list[MessageView]:
     parts: dict[str, list[PartView]] = {r[0]: [] for r in rows}
     for chunk in _chunks(list(parts)):
         sql = (
-            "SELECT message_id, seq, state, connector, upstream_id, attempts, error, updated_at"
-            f" FROM parts WHERE message_id IN ({_marks(len(chunk))}) ORDER BY message_id, seq"
+            f"SELECT p.message_id, {PART_COLUMNS}"
+            f" FROM parts p WHERE p.message_id IN ({_marks(len(chunk))})"
+            " ORDER BY p.message_id, p.seq"
         )
         for p in conn.execute(sql, chunk):
-            parts[p[0]].append(
-                PartView(
-                    seq=p[1],
-                    state=S(p[2]),
-                    connector=p[3],
-                    upstream_id=p[4],
-                    attempts=p[5],
-                    error=p[6],
-                    updated_at=p[7],
-                )
-            )
-    return [
-        MessageView(
-            id=r[0],
-            account_id=r[1],
-            to=r[2],
-            sender=r[3],
-            text=r[4],
-            encoding=r[5],
-            state=S(r[6]),
-            reference=r[7],
-            callback_url=r[8],
-            priority=r[9],
-            created_at=r[10],
-            updated_at=r[11],
-            due_at=r[12],
-            expires_at=r[13],
-            error=r[14],
-            parts=tuple(parts[r[0]]),
-            test=bool(r[15]),
-        )
-        for r in rows
-    ]
+            parts[p[0]].append(part_view(p, 1))
+    return [message_view(r, parts[r[0]]) for r in rows]
 
 
 def get_message(conn: sqlite3.Connection, account_id: str, message_id: str) -> MessageView | None:
