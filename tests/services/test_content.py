@@ -26,7 +26,6 @@ from heliograph.services.content import (
     handset_profile,
 )
 from heliograph.store.base import IdempotentAnswer
-from heliograph.store.postgres_content import PostgresContent
 from heliograph.wire.mms.multipart import Part
 from heliograph.wire.mms.pdus import (
     NotificationInd,
@@ -141,12 +140,6 @@ def test_zip_bomb_stops_at_the_limit() -> None:
     with pytest.raises(Rejected) as too_long:
         _compose(Mms(data=b"x" * 60_000 + GIF, file_name="big.gif"), MmsLimits(max_octets=50_000))
     assert too_long.value.reason is RejectReason.MESSAGE_TOO_LONG
-
-
-async def test_postgres_answers_not_supported() -> None:
-    with pytest.raises(Rejected) as caught:
-        await PostgresContent().get_mms("x")
-    assert caught.value.reason is RejectReason.NOT_SUPPORTED
 
 
 # --- the service, on the SQLite store -----------------------------------------------------
