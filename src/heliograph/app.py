@@ -71,6 +71,7 @@ from heliograph.services.dispatch import TEST_CONNECTOR, Dispatcher
 from heliograph.services.guards import Guards, GuardSettings
 from heliograph.services.inbound import InboundService, InboundSettings, ModesCache, OptOutService
 from heliograph.services.leases import cluster_service
+from heliograph.services.library import LibraryService
 from heliograph.services.messages import MessageService
 from heliograph.services.metrics import Metrics
 from heliograph.services.ports import CallbackSender, Clock, Connector, SystemClock
@@ -81,6 +82,7 @@ from heliograph.store.base import Changes, Store, StoreError
 from heliograph.store.sqlite import SqliteStore
 from heliograph.store.sqlite_admin import account_admin
 from heliograph.store.sqlite_books import address_books
+from heliograph.store.sqlite_library import content_library
 
 log = logging.getLogger("heliograph.app")
 
@@ -515,6 +517,7 @@ class Gateway:
             adjust_balance=self.store.adjust_balance,
             clock=self.clock,
             books=self.books,
+            library=LibraryService(content_library(self.store), self.clock),
         )
 
     def _http_app(self) -> web.Application:

@@ -22,6 +22,7 @@ from heliograph.servers.http import (
     books,
     credit,
     dialects,
+    library,
     lookup,
     openapi,
     optouts,
@@ -95,6 +96,7 @@ def build_app(
     admin.add_routes(app)
     senders.add_routes(app)
     books.add_routes(app)  # /v1/books, /v1/templates
+    library.add_routes(app)  # /v1/library: the content library
     preview.add_routes(app)
     dialects.add_routes(app)
     return app

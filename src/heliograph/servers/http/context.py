@@ -12,6 +12,7 @@ from aiohttp import web
 from heliograph.domain.ids import AccountId, ConnectorId
 from heliograph.services.accounts import AccountService
 from heliograph.services.books import BookService
+from heliograph.services.library import LibraryService
 from heliograph.services.messages import MessageService
 from heliograph.services.metrics import Metrics
 from heliograph.services.ports import Clock, Connector
@@ -33,6 +34,7 @@ class HttpServices:
     adjust_balance: Callable[[AccountId, int, str, float], Awaitable[Balance]]
     clock: Clock
     books: BookService | None = None  # /v1/books, /v1/templates: servers/http/books.py
+    library: LibraryService | None = None  # /v1/library: servers/http/library.py
 
 
 SERVICES = web.AppKey("services", HttpServices)
