@@ -30,6 +30,7 @@ from rich.table import Table
 from heliograph import __version__
 from heliograph.cli_books import register as register_books
 from heliograph.cli_inbound import register as register_inbound
+from heliograph.cli_library import register as register_library
 from heliograph.config import Config, ConfigError, as_dict, load, redact_url
 
 T = TypeVar("T")
@@ -49,6 +50,7 @@ text_app = typer.Typer(help="Text encoding tools.", no_args_is_help=True)
 app.add_typer(text_app, name="text")
 register_inbound(app, accounts_app)  # routes, optouts, simulate, accounts test-mode
 register_books(app)  # books, templates: docs/books.md
+register_library(app)  # library: docs/content.md
 
 console = Console()
 err = Console(stderr=True)
