@@ -61,6 +61,7 @@ from heliograph.store.postgres_admin import (
     account_of,
     account_row,
 )
+from heliograph.store.postgres_books import PostgresAddressBooks
 from heliograph.store.postgres_cluster import ClusterView, Lease, NodeIdentity, TakeOver
 from heliograph.store.postgres_content import PostgresContent
 from heliograph.store.postgres_credit import PostgresCredit, change_balance
@@ -75,7 +76,9 @@ OUTBOX_CHANNEL = "heliograph_outbox"  # migration 0007's trigger notifies "<sche
 T = TypeVar("T")
 
 
-class PostgresStore(PostgresCredit, PostgresInbound, PostgresContent, PostgresAccountAdmin):
+class PostgresStore(
+    PostgresCredit, PostgresInbound, PostgresContent, PostgresAccountAdmin, PostgresAddressBooks
+):
     def __init__(
         self,
         dsn: str,

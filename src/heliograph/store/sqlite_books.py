@@ -201,7 +201,10 @@ class SqliteAddressBooks:
 
 
 def address_books(store: object) -> AddressBooks | None:
-    """The address books of ``store``, or None when its backend has none yet."""
+    """The address books of ``store``, or None when its backend has none.
+
+    SQLite's are this module's; ``PostgresStore`` offers them itself (``postgres_books``).
+    """
     if isinstance(store, SqliteStore):
         return SqliteAddressBooks(store)
     return store if isinstance(store, AddressBooks) else None
