@@ -16,8 +16,8 @@ from __future__ import annotations
 import itertools
 import os
 import time
-from collections.abc import Iterator
 from base64 import b32encode
+from collections.abc import Iterator
 from hashlib import blake2b
 
 from heliograph.domain.ids import MessageId
