@@ -20,6 +20,7 @@ from heliograph.domain.inbound import DeliveryMethod, MoPlan, MoRecord, MoRoute,
 from heliograph.domain.optout import Consent, ConsentAction, ConsentSource, KeywordAction, OptOut
 from heliograph.store.base import AccountModes, Bucket, Conflict, MessageStats, NotFound
 from heliograph.store.postgres_engine import Conn, Record
+from heliograph.store.rows import consent
 
 T = TypeVar("T")
 _encode_json = msgspec.json.Encoder().encode
@@ -187,19 +188,7 @@ class PostgresInbound:
                 account_id,
                 number,
             )
-            return [
-                Consent(
-                    account_id=account_id,
-                    number=number,
-                    action=ConsentAction(r[0]),
-                    at=r[1],
-                    source=ConsentSource(r[2]),
-                    mo_id=r[3],
-                    keyword=r[4],
-                    reason=r[5],
-                )
-                for r in rows
-            ]
+            return [consent(r, account_id, number) for r in rows]
 
         return await self._pg_read(job)
 

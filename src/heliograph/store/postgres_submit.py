@@ -13,6 +13,7 @@ from typing import Any
 
 from heliograph.domain.messages import NewMessage
 from heliograph.store.postgres_engine import Conn
+from heliograph.store.rows import MESSAGE_COLUMNS, PART_INSERT_COLUMNS, message_row, part_rows
 
 _INSERT = """
 WITH t AS (
@@ -41,46 +42,14 @@ FROM t, generate_series(1, t.n) AS g ORDER BY t.ord, g
 
 
 COPY_FROM = 64  # messages per insert from which COPY beats one unnest statement
-_MESSAGE_COLUMNS = (
-    "id", "account_id", "recipient", "sender", "text", "encoding", "data_coding", "parts",
-    "concat_ref", "state", "reference", "callback_url", "callback_format", "priority",
-    "created_at", "updated_at", "due_at", "expires_at", "udh", "price_micros", "test", "payload",
-    "dest_port", "src_port", "message_class", "languages",
-)  # fmt: skip
-_PART_COLUMNS = ("message_id", "seq", "state", "priority", "due_at", "expires_at", "updated_at")
+_MESSAGE_COLUMNS = MESSAGE_COLUMNS
+_PART_COLUMNS = PART_INSERT_COLUMNS
 _UPDATED_AT = 15  # the column the unnest statement fills from created_at
 _LANGUAGES = 25
 
 
 def _message_row(m: NewMessage) -> tuple[Any, ...]:
-    return (
-        m.id,
-        m.account_id,
-        m.to,
-        m.sender,
-        m.text,
-        m.encoding,
-        m.data_coding,
-        m.parts,
-        m.concat_ref,
-        m.state.value,
-        m.reference,
-        m.callback_url,
-        m.callback_format,
-        m.priority,
-        m.created_at,
-        m.created_at,
-        m.due_at,
-        m.expires_at,
-        m.udh,
-        m.price_micros,
-        m.test,
-        m.payload,
-        m.dest_port,
-        m.src_port,
-        m.message_class,
-        sorted(m.languages) if m.languages else None,
-    )
+    return message_row(m, sorted(m.languages) if m.languages else None)
 
 
 async def insert_messages(conn: Conn, messages: Sequence[NewMessage]) -> None:
@@ -91,11 +60,7 @@ async def insert_messages(conn: Conn, messages: Sequence[NewMessage]) -> None:
     rows = [_message_row(m) for m in messages]
     if len(messages) >= COPY_FROM:
         await conn.copy_records_to_table("messages", records=rows, columns=_MESSAGE_COLUMNS)
-        parts = [
-            (m.id, seq, m.state.value, m.priority, m.due_at, m.expires_at, m.created_at)
-            for m in messages
-            for seq in range(1, m.parts + 1)
-        ]
+        parts = part_rows(messages)
         await conn.copy_records_to_table("parts", records=parts, columns=_PART_COLUMNS)
         return
     columns: list[list[Any]] = [[] for _ in range(len(_MESSAGE_COLUMNS) - 1)]

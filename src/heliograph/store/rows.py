@@ -10,7 +10,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from heliograph.domain.messages import MessageState, MessageView, PartView
+from heliograph.domain.ids import AccountId
+from heliograph.domain.messages import MessageState, MessageView, NewMessage, PartView
+from heliograph.domain.optout import Consent, ConsentAction, ConsentSource
 
 VIEW_COLUMNS = (
     "m.id, m.account_id, m.recipient, m.sender, m.text, m.encoding, m.state, m.reference,"
@@ -53,4 +55,78 @@ def message_view(r: Sequence[Any], parts: Sequence[PartView]) -> MessageView:
         error=r[14],
         parts=tuple(parts),
         test=bool(r[15]),
+    )
+
+
+# Inserting messages: both stores write these columns in this order.
+MESSAGE_COLUMNS = (
+    "id", "account_id", "recipient", "sender", "text", "encoding", "data_coding", "parts",
+    "concat_ref", "state", "reference", "callback_url", "callback_format", "priority",
+    "created_at", "updated_at", "due_at", "expires_at", "udh", "price_micros", "test", "payload",
+    "dest_port", "src_port", "message_class", "languages",
+)  # fmt: skip
+PART_INSERT_COLUMNS = (
+    "message_id",
+    "seq",
+    "state",
+    "priority",
+    "due_at",
+    "expires_at",
+    "updated_at",
+)
+
+
+def message_row(m: NewMessage, languages: object) -> tuple[Any, ...]:
+    """The values of ``MESSAGE_COLUMNS`` for a new message; ``languages`` is how the
+    store keeps the national language tables (text on SQLite, an array on PostgreSQL)."""
+    return (
+        m.id,
+        m.account_id,
+        m.to,
+        m.sender,
+        m.text,
+        m.encoding,
+        m.data_coding,
+        m.parts,
+        m.concat_ref,
+        m.state.value,
+        m.reference,
+        m.callback_url,
+        m.callback_format,
+        m.priority,
+        m.created_at,
+        m.created_at,
+        m.due_at,
+        m.expires_at,
+        m.udh,
+        m.price_micros,
+        m.test,
+        m.payload,
+        m.dest_port,
+        m.src_port,
+        m.message_class,
+        languages,
+    )
+
+
+def part_rows(messages: Sequence[NewMessage]) -> list[tuple[Any, ...]]:
+    """The values of ``PART_INSERT_COLUMNS`` for every part of new messages."""
+    return [
+        (m.id, seq, m.state.value, m.priority, m.due_at, m.expires_at, m.created_at)
+        for m in messages
+        for seq in range(1, m.parts + 1)
+    ]
+
+
+def consent(r: Sequence[Any], account_id: AccountId, number: str) -> Consent:
+    """A consent record from (action, at, source, mo_id, keyword, reason)."""
+    return Consent(
+        account_id=account_id,
+        number=number,
+        action=ConsentAction(r[0]),
+        at=r[1],
+        source=ConsentSource(r[2]),
+        mo_id=r[3],
+        keyword=r[4],
+        reason=r[5],
     )

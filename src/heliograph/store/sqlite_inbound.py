@@ -18,6 +18,7 @@ from heliograph.domain.ids import AccountId, MessageId
 from heliograph.domain.inbound import DeliveryMethod, MoPlan, MoRecord, MoRoute, MoRouteSpec
 from heliograph.domain.optout import Consent, ConsentAction, ConsentSource, KeywordAction, OptOut
 from heliograph.store.base import AccountModes, Bucket, Conflict, MessageStats, NotFound
+from heliograph.store.rows import consent
 
 T = TypeVar("T")
 _encode_json = msgspec.json.Encoder().encode
@@ -185,19 +186,7 @@ class SqliteInbound:
                 " WHERE account_id = ? AND number = ? ORDER BY id",
                 (account_id, number),
             )
-            return [
-                Consent(
-                    account_id=account_id,
-                    number=number,
-                    action=ConsentAction(r[0]),
-                    at=r[1],
-                    source=ConsentSource(r[2]),
-                    mo_id=r[3],
-                    keyword=r[4],
-                    reason=r[5],
-                )
-                for r in rows
-            ]
+            return [consent(r, account_id, number) for r in rows]
 
         return await self._read(job)
 

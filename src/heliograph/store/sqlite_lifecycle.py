@@ -43,7 +43,16 @@ from heliograph.store.base import (
     PartResult,
     QueueDepth,
 )
-from heliograph.store.rows import PART_COLUMNS, VIEW_COLUMNS, message_view, part_view
+from heliograph.store.rows import (
+    MESSAGE_COLUMNS,
+    PART_COLUMNS,
+    PART_INSERT_COLUMNS,
+    VIEW_COLUMNS,
+    message_row,
+    message_view,
+    part_rows,
+    part_view,
+)
 
 S = MessageState
 _CHUNK = 500
@@ -217,51 +226,14 @@ def parse_languages(text: str | None) -> frozenset[int] | None:
 
 def insert_messages(conn: sqlite3.Connection, messages: Sequence[NewMessage]) -> None:
     conn.executemany(
-        "INSERT INTO messages (id, account_id, recipient, sender, text, encoding, data_coding,"
-        " parts, concat_ref, state, reference, callback_url, callback_format, priority,"
-        " created_at, updated_at, due_at, expires_at, udh, price_micros, test, payload,"
-        " dest_port, src_port, message_class, languages)"
-        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        [
-            (
-                m.id,
-                m.account_id,
-                m.to,
-                m.sender,
-                m.text,
-                m.encoding,
-                m.data_coding,
-                m.parts,
-                m.concat_ref,
-                m.state.value,
-                m.reference,
-                m.callback_url,
-                m.callback_format,
-                m.priority,
-                m.created_at,
-                m.created_at,
-                m.due_at,
-                m.expires_at,
-                m.udh,
-                m.price_micros,
-                m.test,
-                m.payload,
-                m.dest_port,
-                m.src_port,
-                m.message_class,
-                format_languages(m.languages),
-            )
-            for m in messages
-        ],
+        f"INSERT INTO messages ({', '.join(MESSAGE_COLUMNS)})"
+        f" VALUES ({_marks(len(MESSAGE_COLUMNS))})",
+        [message_row(m, format_languages(m.languages)) for m in messages],
     )
     conn.executemany(
-        "INSERT INTO parts (message_id, seq, state, priority, due_at, expires_at, updated_at)"
-        " VALUES (?, ?, ?, ?, ?, ?, ?)",
-        [
-            (m.id, seq, m.state.value, m.priority, m.due_at, m.expires_at, m.created_at)
-            for m in messages
-            for seq in range(1, m.parts + 1)
-        ],
+        f"INSERT INTO parts ({', '.join(PART_INSERT_COLUMNS)})"
+        f" VALUES ({_marks(len(PART_INSERT_COLUMNS))})",
+        part_rows(messages),
     )
 
 
