@@ -1,5 +1,5 @@
 """LibraryService on SQLite (store.sqlite_library): numbers by kind, ownership, public
-items, removal, what a send of a number carries, and PostgreSQL's "not supported"."""
+items, removal, what a send of a number carries, and "not supported" without a library."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ from heliograph.domain.content import GroupGraphic, Mms, OperatorLogo, Picture
 from heliograph.domain.rejections import Rejected, RejectReason
 from heliograph.services.library import LibraryService, kind_of_number
 from heliograph.store.library import LibraryKind
-from heliograph.store.postgres_library import PostgresLibrary
+from heliograph.store.postgres_library import UnsupportedLibrary
 from heliograph.store.sqlite import SqliteStore
 from heliograph.store.sqlite_library import SqliteLibrary, content_library
 from heliograph.wire.ota.bitmap import OtaBitmap, encode_ota_bitmap
@@ -138,9 +138,11 @@ async def test_what_a_send_of_a_number_carries(library: LibraryService, alice: A
     assert (await _rejected(library.content(alice, 80999))).reason is R.NOT_FOUND
 
 
-async def test_postgresql_answers_not_supported(clock: FakeClock, alice: Account) -> None:
+async def test_a_store_without_a_library_answers_not_supported(
+    clock: FakeClock, alice: Account
+) -> None:
     library = LibraryService(content_library(object()), clock)
-    assert isinstance(content_library(object()), PostgresLibrary)
+    assert isinstance(content_library(object()), UnsupportedLibrary)
     assert (await _rejected(library.items(alice))).reason is R.NOT_SUPPORTED
     upload = library.upload(alice, b"GIF89a", file_name="a.gif")
     assert (await _rejected(upload)).reason is R.NOT_SUPPORTED

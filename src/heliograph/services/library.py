@@ -12,7 +12,7 @@ it but only an admin account may remove it. Another account's item is answered
 ``content`` turns a number into the domain content a send carries: a file
 becomes an ``Mms``, a picture a ``Picture``, a logo an ``OperatorLogo`` when a
 network code is given and a ``GroupGraphic`` otherwise. On a store without a
-library (PostgreSQL in this version) every operation answers "not supported".
+library every operation answers "not supported".
 """
 
 from __future__ import annotations

@@ -2,8 +2,8 @@
 
 Kept apart from ``store.base.Store``, as ``AddressBooks`` is: only the library
 service needs it. ``content_library(store)`` (``store.sqlite_library``) gives the
-SQLite implementation, or on PostgreSQL one whose every method answers "not
-supported" (``store.postgres_library``). Numbers are unique across the gateway
+SQLite or the PostgreSQL implementation (``store.postgres_library``), the same
+schema and rules on both. Numbers are unique across the gateway
 and allocated by kind in the csoft ranges (``LIBRARY_RANGES``); an item with no
 owner is public.
 """

@@ -1,4 +1,4 @@
-"""The content library on SQLite (schema 13, ``content_library``).
+"""The content library on SQLite (schema 13, ``content_library``); ``content_library()``.
 
 Kept beside ``SqliteStore`` rather than in it, as ``sqlite_books`` is: it uses
 the store's writer and readers. A number is allocated inside the writer's
@@ -19,7 +19,7 @@ from heliograph.store.library import (
     LibraryKind,
     NewLibraryItem,
 )
-from heliograph.store.postgres_library import PostgresLibrary
+from heliograph.store.postgres_library import PgTransactions, PostgresLibrary, UnsupportedLibrary
 from heliograph.store.sqlite import SqliteStore
 
 __all__ = ["SqliteLibrary", "content_library"]
@@ -125,7 +125,10 @@ class SqliteLibrary:
 
 
 def content_library(store: object) -> ContentLibrary:
-    """The content library of ``store``: SQLite's, or one answering "not supported"."""
+    """The content library of ``store``: SQLite's, PostgreSQL's (``postgres_library``),
+    or for any other object one answering "not supported"."""
     if isinstance(store, SqliteStore):
         return SqliteLibrary(store)
-    return PostgresLibrary()
+    if isinstance(store, PgTransactions):
+        return PostgresLibrary(store)
+    return UnsupportedLibrary()
