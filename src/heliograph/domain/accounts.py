@@ -97,6 +97,9 @@ class Account:
     # interface; empty: anywhere (the MX Telecom document's IP whitelist).
     ip_allowlist: tuple[str, ...] = ()
     rules: AccountRules = field(default_factory=AccountRules)
+    # The account that funds and oversees this one (a sub-account); None: top level.
+    # One level only: a parent has no parent itself (domain.family).
+    parent_id: AccountId | None = None
 
 
 def parse_allowlist(entries: Iterable[str]) -> tuple[str, ...]:

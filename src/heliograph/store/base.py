@@ -227,6 +227,29 @@ class AccountAdmin(Protocol):
     async def update_account(self, account_id: AccountId, changes: AccountChanges) -> Account:
         """Raises: NotFound."""
 
+    # sub-accounts: one level, a parent has no parent (docs/api.md "Sub-accounts")
+    async def children(self, parent_id: AccountId) -> list[Account]:
+        """The accounts whose parent is ``parent_id``, by name."""
+
+    async def set_parent(self, account_id: AccountId, parent_id: AccountId | None) -> Account:
+        """Make the account a child of ``parent_id`` (None: top level again).
+
+        Raises: NotFound (either account); Conflict when the parent is itself a child,
+        is the account, or the account has children of its own, or their currencies differ.
+        """
+
+    async def transfer_credit(
+        self, from_id: AccountId, to_id: AccountId, amount_micros: int, reason: str, now: float
+    ) -> tuple[Balance, Balance]:
+        """Move ``amount_micros`` (> 0) from one balance to the other in one transaction:
+        the first goes down by exactly what the second goes up, or nothing changes.
+        Returns both balances after the move. Raises: NotFound; Conflict when the
+        currencies differ; InsufficientCredit when ``from_id`` lacks the amount.
+        """
+
+    async def message_account(self, message_id: MessageId) -> AccountId | None:
+        """The account that owns the MT message, if it exists."""
+
 
 class Store(Protocol):
     async def open(self) -> None: ...

@@ -60,6 +60,8 @@ from heliograph.store.postgres_admin import (
     PostgresAccountAdmin,
     account_of,
     account_row,
+    check_parent,
+    lock_accounts,
 )
 from heliograph.store.postgres_books import PostgresAddressBooks
 from heliograph.store.postgres_cluster import ClusterView, Lease, NodeIdentity, TakeOver
@@ -167,12 +169,22 @@ class PostgresStore(
         async def job(conn: Conn) -> None:
             if await conn.fetchval("SELECT 1 FROM accounts WHERE name = $1", account.name):
                 raise Conflict(f"account name {account.name!r} is taken")
+            if account.parent_id is not None:  # a sub-account, in its parent's currency
+                await lock_accounts(conn, [account.parent_id])
+                await check_parent(conn, account.id, account.parent_id)
             await conn.execute(
                 "INSERT INTO accounts (id, name, callback_url, callback_secret, created_at,"
-                " disabled, is_admin, ip_allowlist, rules)"
-                " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+                " disabled, is_admin, ip_allowlist, rules, parent_id)"
+                " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
                 *account_row(account),
             )
+            if account.parent_id is not None:
+                await conn.execute(
+                    "UPDATE accounts SET currency = (SELECT currency FROM accounts WHERE id = $1)"
+                    " WHERE id = $2",
+                    account.parent_id,
+                    account.id,
+                )
             await _insert_credentials(conn, credentials)
 
         await self.db.write(job)

@@ -113,9 +113,12 @@ class SqliteStore(SqliteInbound, SqliteContent):  # MO...: sqlite_inbound; MMS: 
         def job(conn: sqlite3.Connection) -> None:
             if conn.execute("SELECT 1 FROM accounts WHERE name = ?", (account.name,)).fetchone():
                 raise Conflict(f"account name {account.name!r} is taken")
+            if account.parent_id is not None:  # a sub-account
+                check_parent(conn, account.id, account.parent_id)
             conn.execute(
                 "INSERT INTO accounts (id, name, callback_url, callback_secret, created_at,"
-                " disabled, is_admin, ip_allowlist, rules) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                " disabled, is_admin, ip_allowlist, rules, parent_id)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (
                     account.id,
                     account.name,
@@ -126,8 +129,15 @@ class SqliteStore(SqliteInbound, SqliteContent):  # MO...: sqlite_inbound; MMS: 
                     int(account.is_admin),
                     ",".join(account.ip_allowlist),
                     json.dumps(account.rules.as_dict()),
+                    account.parent_id or "",
                 ),
             )
+            if account.parent_id is not None:  # kept in its parent's currency
+                conn.execute(
+                    "UPDATE accounts SET currency = (SELECT currency FROM accounts WHERE id = ?)"
+                    " WHERE id = ?",
+                    (account.parent_id, account.id),
+                )
             _insert_credentials(conn, credentials)
 
         await self._write(job)
@@ -368,7 +378,7 @@ class SqliteStore(SqliteInbound, SqliteContent):  # MO...: sqlite_inbound; MMS: 
 
 _ACCOUNT_COLUMNS = (
     "a.id, a.name, a.callback_url, a.callback_secret, a.created_at, a.disabled, a.is_admin,"
-    " a.ip_allowlist, a.rules"
+    " a.ip_allowlist, a.rules, a.parent_id"
 )
 
 
@@ -383,6 +393,7 @@ def _account(row: Sequence[Any]) -> Account:
         is_admin=bool(row[6]),
         ip_allowlist=tuple(n for n in row[7].split(",") if n),
         rules=parse_rules(json.loads(row[8])),
+        parent_id=row[9] or None,
     )
 
 
@@ -390,6 +401,27 @@ def _one_account(conn: sqlite3.Connection, where: str, value: str) -> Account | 
     row = conn.execute(f"SELECT {_ACCOUNT_COLUMNS} FROM accounts a WHERE {where}", (value,))
     found = row.fetchone()
     return _account(found) if found else None
+
+
+def check_parent(conn: sqlite3.Connection, account_id: str, parent_id: str) -> None:
+    """Refuse a parent that would nest sub-accounts or change a currency.
+
+    Raises: NotFound (no such parent); Conflict.
+    """
+    parent = conn.execute(
+        "SELECT parent_id, currency FROM accounts WHERE id = ?", (parent_id,)
+    ).fetchone()
+    if parent is None:
+        raise NotFound(f"no parent account {parent_id}")
+    if parent_id == account_id:
+        raise Conflict("an account cannot be its own parent")
+    if parent[0]:
+        raise Conflict("the parent is a sub-account itself: sub-accounts are one level deep")
+    if conn.execute("SELECT 1 FROM accounts WHERE parent_id = ?", (account_id,)).fetchone():
+        raise Conflict("the account has sub-accounts of its own: it cannot become one")
+    own = conn.execute("SELECT currency FROM accounts WHERE id = ?", (account_id,)).fetchone()
+    if own is not None and own[0] != parent[1]:
+        raise Conflict(f"the account is in {own[0]}, its parent in {parent[1]}")
 
 
 def _insert_credentials(conn: sqlite3.Connection, credentials: Sequence[Credential]) -> None:

@@ -1,4 +1,9 @@
-"""Account administration on SQLite: credentials listed and revoked, settings changed.
+"""Account administration on SQLite: credentials listed and revoked, settings changed,
+sub-accounts attached to their parent and funded by it.
+
+Sub-accounts are one level deep: a parent has no parent, and an account with
+children cannot become a child, so no chain (and no cycle) can form. The one
+writer runs each job alone, so the checks and the change they guard are atomic.
 
 Kept beside ``SqliteStore`` rather than in it: it uses the store's writer and
 readers, and only administration tools need it (``store.base.AccountAdmin``).
@@ -10,9 +15,16 @@ import json
 import sqlite3
 
 from heliograph.domain.accounts import Account, Credential, CredentialKind
-from heliograph.domain.ids import AccountId
-from heliograph.store.base import AccountAdmin, AccountChanges, NotFound
-from heliograph.store.sqlite import SqliteStore, _one_account
+from heliograph.domain.ids import AccountId, MessageId
+from heliograph.store import sqlite_lifecycle as lc
+from heliograph.store.base import AccountAdmin, AccountChanges, Balance, Conflict, NotFound
+from heliograph.store.sqlite import (
+    _ACCOUNT_COLUMNS,
+    SqliteStore,
+    _account,
+    _one_account,
+    check_parent,
+)
 
 
 class SqliteAccountAdmin:
@@ -85,6 +97,61 @@ class SqliteAccountAdmin:
             return account
 
         return await self._store._write(job)
+
+    # sub-accounts -----------------------------------------------------------
+
+    async def children(self, parent_id: AccountId) -> list[Account]:
+        def job(conn: sqlite3.Connection) -> list[Account]:
+            rows = conn.execute(
+                f"SELECT {_ACCOUNT_COLUMNS} FROM accounts a WHERE a.parent_id = ? ORDER BY a.name",
+                (parent_id,),
+            )
+            return [_account(row) for row in rows]
+
+        return await self._store._read(job)
+
+    async def set_parent(self, account_id: AccountId, parent_id: AccountId | None) -> Account:
+        def job(conn: sqlite3.Connection) -> Account:
+            account = _one_account(conn, "a.id = ?", account_id)
+            if account is None:
+                raise NotFound(f"no account {account_id}")
+            if parent_id is not None:
+                check_parent(conn, account_id, parent_id)
+            conn.execute(
+                "UPDATE accounts SET parent_id = ? WHERE id = ?", (parent_id or "", account_id)
+            )
+            changed = _one_account(conn, "a.id = ?", account_id)
+            assert changed is not None
+            return changed
+
+        return await self._store._write(job)
+
+    async def transfer_credit(
+        self, from_id: AccountId, to_id: AccountId, amount_micros: int, reason: str, now: float
+    ) -> tuple[Balance, Balance]:
+        if amount_micros <= 0:
+            raise ValueError("a transfer moves a positive amount")
+
+        def job(conn: sqlite3.Connection) -> tuple[Balance, Balance]:
+            source, target = lc.balance(conn, from_id), lc.balance(conn, to_id)
+            if source.currency != target.currency:
+                raise Conflict(
+                    f"the balances are in {source.currency} and {target.currency}:"
+                    " credit moves only within one currency"
+                )
+            lc.change_balance(conn, from_id, -amount_micros, reason, now)
+            lc.change_balance(conn, to_id, amount_micros, reason, now)
+            return lc.balance(conn, from_id), lc.balance(conn, to_id)
+
+        return await self._store._write(job)
+
+    async def message_account(self, message_id: MessageId) -> AccountId | None:
+        def job(conn: sqlite3.Connection) -> AccountId | None:
+            row = conn.execute("SELECT account_id FROM messages WHERE id = ?", (message_id,))
+            found = row.fetchone()
+            return AccountId(found[0]) if found else None
+
+        return await self._store._read(job)
 
 
 def account_admin(store: object) -> AccountAdmin | None:
