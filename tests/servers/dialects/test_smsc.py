@@ -138,8 +138,8 @@ def test_time_formats() -> None:
             "phones=79991234567&mes=x&flash=2",
             "ERROR = 1 (parameters error: flash must be",
         ),
-        ("phones=79991234567&mes=x&cost=3", "ERROR = 1 (parameters error: cost is not supported"),
-        ("phones=79991234567&mes=x&test=1", "ERROR = 1 (parameters error: test is not supported)"),
+        ("phones=79991234567&mes=x&cost=4", "ERROR = 1 (parameters error: cost must be 0 to 3)"),
+        ("phones=79991234567&mes=x&hlr=1", "ERROR = 1 (parameters error: hlr is not supported)"),
         ("phones=79991234567&mes=x&bin=2", "ERROR = 1 (parameters error: with bin=2 mes is hex"),
         ("phones=79991234567&mes=x&translit=2", "ERROR = 1 (parameters error: translit=2 is"),
         ("phones=G12&mes=x", "ERROR = 1 (parameters error: sending to a group"),
@@ -256,10 +256,97 @@ async def test_status_errors(smsc: Dialect, query: str, answer: str) -> None:
     assert (await call(smsc, "status.php", query)).startswith(answer)
 
 
-async def test_balance_is_not_supported(smsc: Dialect) -> None:
-    assert await call(smsc, "balance.php", "fmt=3") == (
-        '{"error": "parameters error: balance is not supported: the gateway keeps no balance", '
-        '"error_code": 1}'
+@pytest.fixture
+async def priced(tmp_path: Path) -> AsyncIterator[Dialect]:
+    """An account with 10.00 of credit; an SMS costs 1.40 (1.25 to +44)."""
+    async with in_process(tmp_path) as d:
+        await d.gateway.store.set_price(None, "", 1_400_000)
+        await d.gateway.store.set_price(None, "44", 1_250_000)
+        await d.gateway.store.adjust_balance(d.account.account.id, 10_000_000, "top up", 0)
+        yield d
+
+
+async def balance_of(d: Dialect) -> int:
+    return (await d.gateway.store.balance(d.account.account.id)).balance_micros
+
+
+@pytest.mark.parametrize(
+    ("query", "answer"),
+    [
+        ("", "10.00"),
+        ("fmt=1", "10.00"),
+        ("fmt=2", "<balance>10.00</balance>"),
+        ("fmt=3", '{"balance": "10.00"}'),
+        ("cur=1", "10.00,EUR"),
+        ("cur=1&fmt=1", "10.00,EUR"),
+        ("cur=1&fmt=2", "<result>\n<balance>10.00</balance>\n<currency>EUR</currency>\n</result>"),
+        ("cur=1&fmt=3", '{"balance": "10.00", "currency": "EUR"}'),
+        ("cur=2", "ERROR = 1 (parameters error: cur must be"),
+    ],
+)
+async def test_balance_in_every_fmt(priced: Dialect, query: str, answer: str) -> None:
+    assert (await call(priced, "balance.php", query)).startswith(answer)
+
+
+@pytest.mark.parametrize(
+    ("fmt", "answer"),
+    [
+        ("0", "5.30 (4 SMS)"),
+        ("1", "5.30,4"),
+        ("2", "<result>\n<cost>5.30</cost>\n<cnt>4</cnt>\n</result>"),
+        ("3", '{"cost": "5.30", "cnt": 4}'),
+    ],
+)
+async def test_cost_1_prices_and_sends_nothing(priced: Dialect, fmt: str, answer: str) -> None:
+    text = quote("a" * 161)  # two SMS each: 2 × 1.40 + 2 × 1.25; "12" is left out
+    query = f"phones=79991234567,447700900001,12&mes={text}&cost=1&fmt={fmt}"
+    assert await send(priced, query) == answer
+    assert await priced.stored() == []
+    assert await balance_of(priced) == 10_000_000
+
+
+async def test_cost_1_of_nothing_sendable_is_the_error(priced: Dialect) -> None:
+    assert await send(priced, "phones=12&mes=x&id=4&cost=1&fmt=1") == "4,-7"
+
+
+@pytest.mark.parametrize(
+    ("cost", "fmt", "answer"),
+    [
+        ("2", "0", "OK - 2 SMS, ID - 9, COST - 2.65"),
+        ("2", "1", "9,2,2.65"),
+        ("3", "0", "OK - 2 SMS, ID - 9, COST - 2.65, BALANCE - 7.35"),
+        ("3", "1", "9,2,2.65,7.35"),
+        ("3", "2", "<result>\n<cnt>2</cnt>\n<cost>2.65</cost>\n<balance>7.35</balance>\n"
+         "<id>9</id>\n</result>"),
+        ("3", "3", '{"id": 9, "cnt": 2, "cost": "2.65", "balance": "7.35"}'),
+    ],
+)  # fmt: skip
+async def test_cost_2_and_3_send_and_answer_the_charge(
+    priced: Dialect, cost: str, fmt: str, answer: str
+) -> None:
+    query = f"phones=79991234567,447700900001&mes=x&id=9&cost={cost}&fmt={fmt}"
+    assert await send(priced, query) == answer
+    assert len(await priced.stored()) == 2
+    assert await balance_of(priced) == 7_350_000
+
+
+async def test_out_of_credit_is_error_3_and_nothing_is_stored(priced: Dialect) -> None:
+    phones = ",".join(f"7999123456{i}" for i in range(8))  # 8 × 1.40 > 10.00
+    assert await send(priced, f"phones={phones}&mes=x&id=3&cost=3") == (
+        "ERROR = 3 (no money), ID - 3"
+    )
+    assert await priced.stored() == []
+    assert await balance_of(priced) == 10_000_000
+
+
+async def test_test_1_is_virtual_sending(priced: Dialect) -> None:
+    answer = await send(priced, "phones=79991234567&mes=x&id=21&test=1&cost=3&fmt=3")
+    assert json.loads(answer) == {"id": 21, "cnt": 1, "cost": "1.40", "balance": "10.00"}
+    [msg] = await priced.stored()
+    assert msg.test and msg.reference == "21"
+    assert await balance_of(priced) == 10_000_000
+    assert (await send(priced, "phones=79991234567&mes=y&test=2")).startswith(
+        "ERROR = 1 (parameters error: test must be"
     )
 
 

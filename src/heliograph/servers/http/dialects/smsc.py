@@ -16,12 +16,20 @@ callback URL as the SMS Center's status handler POST (``smsc_handler``).
 ``flash=1`` sends a class 0 (flash) message; ``push=1`` a WAP Push Service
 Indication (``mes``: the link, then on the next line its text); ``bin=1`` 8-bit
 data (``mes`` as octets in the request's charset), ``bin=2`` the same in hex.
+
+Money is the gateway's credit (``services/submit.py`` prices and charges):
+``cost=1`` prices the request and sends nothing, ``cost=2`` sends and answers
+the cost too, ``cost=3`` the cost and the balance after; ``balance.php``
+answers the account's balance (``cur=1``: and its currency). ``test=1`` is the
+SMS Center's virtual sending, mapped to the gateway's test mode: the request is
+checked, priced and stored as usual, but nothing goes upstream, nothing is
+charged and the statuses are simulated.
+
 What the neutral message cannot carry is refused with error 1 and says so:
 ``hlr``, ``ping``, ``mms``, ``mail``, ``call``,
-``voice``, ``viber``, ``soc``, ``tg``, ``tinyurl``, ``test`` (virtual sending),
+``voice``, ``viber``, ``soc``, ``tg``, ``tinyurl``,
 ``op``, ``err``, ``smsreq``, ``period``/``freq``, ``imgcode``, ``translit=2``,
-``cost`` other than 0, groups (``G<n>``), ``status.php`` with ``del`` or
-``all``, and ``balance.php`` (the gateway keeps no balance).
+groups (``G<n>``), and ``status.php`` with ``del`` or ``all``.
 """
 
 from __future__ import annotations
@@ -101,7 +109,7 @@ ERROR_CODE: dict[RejectReason, int] = {
 
 _UNSUPPORTED = (
     "hlr", "ping", "mms", "mail", "call", "voice", "viber", "soc", "tg",
-    "tinyurl", "test", "op", "err", "smsreq", "period", "freq", "imgcode",
+    "tinyurl", "op", "err", "smsreq", "period", "freq", "imgcode",
 )  # fmt: skip
 
 
@@ -157,8 +165,6 @@ def _refuse_unsupported(params: dict[str, str]) -> None:
     for name in _UNSUPPORTED:
         if params.get(name, "").strip() not in ("", "0"):
             raise SmscError(1, f"{name} is not supported")
-    if flag(params, "cost", range(0, 4)):
-        raise SmscError(1, "cost is not supported: the gateway keeps no prices")
     if flag(params, "translit", range(0, 3)) == 2:
         raise SmscError(1, "translit=2 is not supported")
 
@@ -188,19 +194,20 @@ def _no_answer(plans: list[RecipientPlan]) -> IdempotentAnswer:
     return IdempotentAnswer(status=200, body=b"")
 
 
-async def _send(services: HttpServices, req: _Request, account: Account) -> render.Answer:
+def _requests(req: _Request, account: Account, mid: str) -> list[SubmitRequest]:
+    """One submit request per ``phones``/``mes`` pair. Raises: SmscError, Rejected."""
     params = req.params
-    mid = message_id(params.get("id")) or str(secrets.randbelow(MAX_ID) + 1)
-    try:
-        _refuse_unsupported(params)
-        entries = _messages(params)
-        when = send_time(params.get("time"), params.get("tz"), time.time())
-        valid = validity_s(params.get("valid"))
-        url = account.callback_url
-        plans: list[RecipientPlan] = []
-        for phones, text in entries:
-            content = _content(params, text, req.charset)
-            sub = SubmitRequest(
+    _refuse_unsupported(params)
+    entries = _messages(params)
+    when = send_time(params.get("time"), params.get("tz"), time.time())
+    valid = validity_s(params.get("valid"))
+    test = bool(flag(params, "test", range(0, 2)))
+    url = account.callback_url
+    out = []
+    for phones, text in entries:
+        content = _content(params, text, req.charset)
+        out.append(
+            SubmitRequest(
                 account_id=account.id,
                 to=tuple(phones),
                 text="" if content is not None else text,
@@ -213,15 +220,47 @@ async def _send(services: HttpServices, req: _Request, account: Account) -> rend
                 validity_s=valid,
                 callback_url=url,
                 callback_format=FORMAT if url else "json",
+                test=test,
             )
+        )
+    return out
+
+
+def _counted(plans: list[RecipientPlan]) -> tuple[int, int]:
+    """(SMS, cost in micro-units) of the planned messages. Raises: the first refusal
+    when no message is left."""
+    messages = [p.message for p in plans if p.message is not None]
+    if not messages:
+        raise next(p.error for p in plans if p.error is not None)
+    return sum(m.parts for m in messages), sum(m.parts * m.price_micros for m in messages)
+
+
+async def _send(services: HttpServices, req: _Request, account: Account) -> render.Answer:
+    params = req.params
+    mid = message_id(params.get("id")) or str(secrets.randbelow(MAX_ID) + 1)
+    cost = flag(params, "cost", range(0, 4))
+    try:
+        requests = _requests(req, account, mid)
+        plans: list[RecipientPlan] = []
+        if cost == 1:  # priced, not sent
+            now = services.clock.now()
+            for sub in requests:
+                plans += (await services.submit.estimate(sub, account, now))[0]
+            count, micros = _counted(plans)
+            return render.costed(req.fmt, render.money(micros), count, charset=req.charset)
+        for sub in requests:
             plans += (await services.submit.submit(sub, account, _no_answer)).plans
-        count = sum(p.message.parts for p in plans if p.message is not None)
-        if count == 0:
-            raise next(p.error for p in plans if p.error is not None)
+        count, micros = _counted(plans)
     except Rejected as exc:
         code = ERROR_CODE[exc.reason]
         return render.error(req.fmt, code, exc.detail, mid, charset=req.charset)
-    return render.sent(req.fmt, mid, count, charset=req.charset)
+    if cost == 0:
+        return render.sent(req.fmt, mid, count, charset=req.charset)
+    left = None
+    if cost == 3:
+        left = render.money((await services.store_balance(account.id)).balance_micros)
+    money = render.money(micros)
+    return render.sent(req.fmt, mid, count, charset=req.charset, cost=money, balance=left)
 
 
 async def _status_of(
@@ -261,7 +300,11 @@ async def _status(services: HttpServices, req: _Request, account: Account) -> re
 
 
 async def _balance(services: HttpServices, req: _Request, account: Account) -> render.Answer:
-    raise SmscError(1, "balance is not supported: the gateway keeps no balance")
+    with_currency = flag(req.params, "cur", range(0, 2)) == 1
+    balance = await services.store_balance(account.id)
+    amount = render.money(balance.balance_micros)
+    currency = balance.currency if with_currency else None
+    return render.balance(req.fmt, amount, currency, charset=req.charset)
 
 
 Operation = Callable[[HttpServices, _Request, Account], Awaitable[render.Answer]]
@@ -303,7 +346,7 @@ def add_routes(app: web.Application) -> None:
     for path, operation, texts in (
         ("/sys/send.php", _send, render.SEND_ERRORS),
         ("/sys/status.php", _status, render.STATUS_ERRORS),
-        ("/sys/balance.php", _balance, render.SEND_ERRORS),
+        ("/sys/balance.php", _balance, render.BALANCE_ERRORS),
     ):
         handler = partial(_handle, operation=operation, texts=texts)
         app.router.add_get(path, handler)

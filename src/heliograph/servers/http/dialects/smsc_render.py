@@ -6,6 +6,13 @@ Errors (``/sys/send.php``): ``ERROR = N (description)``, ``0,-N``,
 too (``, ID - <id>``, ``<id>,-N``, ``<id>``, ``"id"``). The descriptions are the
 SMS Center's own short English texts; for errors 1 and 5 the text is followed
 by what exactly was wrong (``parameters error: flash is not supported``).
+
+Money (``cost``, ``balance``) is written as the SMS Center writes it: a decimal
+point and at least two decimals (``250.80``), in the account's currency.
+``send.php`` with ``cost=1`` answers the cost and the SMS count only; with
+``cost=2`` the send answer gains the cost, with ``cost=3`` the cost and the
+balance after the send. ``balance.php`` answers the balance, and with
+``cur=1`` the currency too.
 """
 
 from __future__ import annotations
@@ -13,6 +20,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from decimal import Decimal
 from xml.sax.saxutils import escape
 
 from heliograph.servers.http.dialects.smsc_params import CHARSETS, MOSCOW
@@ -29,6 +37,7 @@ SEND_ERRORS = {
     9: "duplicate request, wait a minute",
 }
 STATUS_ERRORS = {**SEND_ERRORS, 5: "error deleting message", 9: "too many requests"}
+BALANCE_ERRORS = {**SEND_ERRORS, 9: "too many requests"}
 _WITH_ID = frozenset({3, 6, 7, 8})
 _WITH_DETAIL = frozenset({1, 5})
 
@@ -93,15 +102,65 @@ def error(
     return _answer(fmt, f"ERROR = {code} ({text})" + (f", ID - {mid}" if mid else ""), charset)
 
 
-def sent(fmt: int, message_id: str, count: int, *, charset: str) -> Answer:
+def money(micros: int) -> str:
+    """Micro-units as the SMS Center writes amounts: at least two decimals (``250.80``)."""
+    amount = (Decimal(micros) / 1_000_000).normalize()
+    if -amount.as_tuple().exponent < 2:  # type: ignore[operator]
+        amount = amount.quantize(Decimal("0.01"))
+    return f"{amount:f}"
+
+
+def sent(
+    fmt: int,
+    message_id: str,
+    count: int,
+    *,
+    charset: str,
+    cost: str | None = None,
+    balance: str | None = None,
+) -> Answer:
+    """The send answer; ``cost`` (``cost=2``) and ``balance`` too (``cost=3``) when given."""
+    extra = {k: v for k, v in (("cost", cost), ("balance", balance)) if v is not None}
     if fmt == 1:
-        return _answer(fmt, f"{message_id},{count}", charset)
+        return _answer(fmt, ",".join([message_id, str(count), *extra.values()]), charset)
     if fmt == 2:
-        xml = f"<result>\n<cnt>{count}</cnt>\n<id>{escape(message_id)}</id>\n</result>"
+        fields = "".join(f"<{k}>{escape(v)}</{k}>\n" for k, v in extra.items())
+        xml = f"<result>\n<cnt>{count}</cnt>\n{fields}<id>{escape(message_id)}</id>\n</result>"
         return _answer(fmt, xml, charset)
     if fmt == 3:
-        return _answer(fmt, json.dumps({"id": _id_value(message_id), "cnt": count}), charset)
-    return _answer(fmt, f"OK - {count} SMS, ID - {message_id}", charset)
+        obj: dict[str, object] = {"id": _id_value(message_id), "cnt": count, **extra}
+        return _answer(fmt, json.dumps(obj), charset)
+    text = f"OK - {count} SMS, ID - {message_id}"
+    text += "".join(f", {k.upper()} - {v}" for k, v in extra.items())
+    return _answer(fmt, text, charset)
+
+
+def costed(fmt: int, cost: str, count: int, *, charset: str) -> Answer:
+    """``cost=1``: what the request would cost, and in how many SMS; nothing was sent."""
+    if fmt == 1:
+        return _answer(fmt, f"{cost},{count}", charset)
+    if fmt == 2:
+        xml = f"<result>\n<cost>{escape(cost)}</cost>\n<cnt>{count}</cnt>\n</result>"
+        return _answer(fmt, xml, charset)
+    if fmt == 3:
+        return _answer(fmt, json.dumps({"cost": cost, "cnt": count}), charset)
+    return _answer(fmt, f"{cost} ({count} SMS)", charset)
+
+
+def balance(fmt: int, amount: str, currency: str | None, *, charset: str) -> Answer:
+    """``balance.php``: the balance, with ``currency`` when the request asked ``cur=1``."""
+    if fmt == 2:
+        if currency is None:
+            return _answer(fmt, f"<balance>{escape(amount)}</balance>", charset)
+        xml = (
+            f"<result>\n<balance>{escape(amount)}</balance>\n"
+            f"<currency>{escape(currency)}</currency>\n</result>"
+        )
+        return _answer(fmt, xml, charset)
+    if fmt == 3:
+        obj = {"balance": amount} if currency is None else {"balance": amount, "currency": currency}
+        return _answer(fmt, json.dumps(obj), charset)
+    return _answer(fmt, amount if currency is None else f"{amount},{currency}", charset)
 
 
 def last_date(timestamp: int | None) -> str:
