@@ -132,8 +132,9 @@ async def test_bad_login_gets_the_login_page_on_ms6_and_a_report_on_ng(ozeki: Di
         ("recepient=%2B36201111245messageData=hello", "2", "Missing parameter: messageData"),
         ("messageData=hello", "2", "Missing parameter: recepient"),
         ("recepient=%2B36201111245&messageData=", "6", "Invalid message data: text is empty"),
-        ("recepient=%2B36201111245&messageData=x&action=getCredits", "16", "Action getCredits"),
-        ("recepient=%2B36201111245&messageData=x&action=deleteAll", "2", "Action deleteAll"),
+        ("recepient=%2B36201111245&messageData=x&action=receiveMessage", "16", "Action receiveM"),
+        ("recepient=%2B36201111245&messageData=x&action=deleteAll", "16", "Action deleteAll"),
+        ("action=getCredits&useraccount=bob", "16", "Only the balance of your own account"),
         ("recepient=%2B36201111245&messageData=x&messageType=SMS:WAPPUSH", "16", "Message type"),
         ("recepient=%2B36201111245&messageData=x&originator=much-too-long-id", "4", "Invalid orig"),
         ("recepient=%2B36201111245&messageData=%FF", "2", "The parameters are not in the charset"),
@@ -152,3 +153,26 @@ async def test_mistakes_get_an_ozeki_report_and_nothing_is_stored(
 def test_status_table_is_total_and_nonzero() -> None:
     assert set(STATUS) == set(RejectReason)
     assert all(code > 0 for code, _ in STATUS.values())
+
+
+async def test_getcredits_answers_the_balance_in_both_generations(ozeki: Dialect) -> None:
+    await ozeki.gateway.store.adjust_balance(ozeki.account.account.id, 12_500_000, "top up", 0)
+    name = ozeki.account.username
+    ng = await ozeki.client.get(
+        f"/api?action=getcredits&username={name}&password={quote(ozeki.account.password)}"
+        f"&useraccount={name}"
+    )
+    assert ng.content_type == "application/xml"
+    root = ET.fromstring(await ng.text())
+    assert (root.tag, root.findtext("action")) == ("response", "getcredits")
+    assert root.findtext("data/account/username") == name
+    assert root.findtext("data/account/balance") == "12.5"
+    ms6 = await ozeki.client.get(
+        f"/ozeki?action=getCredits&ozmsUserInfo={name}:{quote(ozeki.account.password)}"
+    )
+    root = ET.fromstring(await ms6.text())
+    assert (root.tag, root.findtext("Action")) == ("Response", "getCredits")
+    assert root.findtext("Data/Account/Balance") == "12.5"
+    wrong = await ozeki.client.get("/api?action=getcredits&username=alice&password=nope")
+    [report] = reports(await wrong.text(), "acceptreport")
+    assert report["statuscode"] == "1"

@@ -12,6 +12,13 @@ parameter names in any case, several recipients separated by commas or
 semicolons (one report each, with its ``Recipient``), ``originator``/``sender``
 and ``_charset_`` (the charset of the parameters, UTF-8 by default).
 
+``action=getcredits`` (Ozeki NG's billing method; ``getCredits`` on Message
+Server 6) answers the account's balance in an ``<account>`` element with its
+``username`` and ``balance``; ``useraccount`` may only name the caller's own
+account. Every other action (``receivemessage``, ``deletemessage``, the user and
+connection handling of Ozeki NG…) answers status code 16, not supported: the
+gateway hands incoming messages to the account's URL ("HTTP Client") instead.
+
 Status codes other than 0 are Heliograph's (Ozeki documents only "greater
 than zero"), listed in ``STATUS``; every ``RejectReason`` has one. Message types
 other than plain text (``SMS:TEXT``, ``SMS:TEXT:GSM7BIT``, ``SMS:TEXT:UCS2``)
@@ -29,7 +36,8 @@ from xml.sax.saxutils import escape
 
 from aiohttp import web
 
-from heliograph.domain.accounts import CredentialKind
+from heliograph.domain.accounts import Account, CredentialKind
+from heliograph.domain.pricing import from_micros
 from heliograph.domain.rejections import Rejected, RejectReason
 from heliograph.domain.submission import RecipientPlan, SubmitRequest
 from heliograph.servers.http.context import SERVICES
@@ -129,9 +137,25 @@ class _Dialect:
         )
         return f"<Response><Action>{escape(action)}</Action><Data>{body}</Data></Response>\n"
 
+    def credits(self, action: str, username: str, balance: str) -> str:
+        if self.ng:
+            return (
+                f"{_NG_HEAD}<response><action>{escape(action)}</action><data><account>"
+                f"<username>{escape(username)}</username><balance>{escape(balance)}</balance>"
+                "</account></data></response>\n"
+            )
+        return (
+            f"<Response><Action>{escape(action)}</Action><Data><Account>"
+            f"<Username>{escape(username)}</Username><Balance>{escape(balance)}</Balance>"
+            "</Account></Data></Response>\n"
+        )
+
     def response(self, action: str, reports: list[Report]) -> web.Response:
+        return self.text(self.document(action, reports))
+
+    def text(self, document: str) -> web.Response:
         ctype = "application/xml" if self.ng else "text/xml"
-        return web.Response(text=self.document(action, reports), content_type=ctype)
+        return web.Response(text=document, content_type=ctype)
 
 
 class OzekiError(Exception):
@@ -209,16 +233,32 @@ def _render(plans: list[RecipientPlan], *, dialect: _Dialect, action: str) -> Id
     return IdempotentAnswer(status=200, body=body)
 
 
+async def _account(request: web.Request, params: dict[str, str]) -> Account:
+    creds = _credentials(params)
+    if creds is None:
+        raise Rejected(RejectReason.BAD_CREDENTIALS, "give login and password")
+    return await request.app[SERVICES].accounts.by_secret(
+        CredentialKind.PASSWORD, *creds, peer=request.remote
+    )
+
+
+async def _credits(
+    request: web.Request, params: dict[str, str], dialect: _Dialect, action: str
+) -> web.Response:
+    account = await _account(request, params)
+    other = params.get("useraccount", "").strip()
+    if other and other != account.name:
+        raise OzekiError(16, "Only the balance of your own account can be read")
+    balance = await request.app[SERVICES].store_balance(account.id)
+    amount = from_micros(balance.balance_micros).normalize()
+    return dialect.text(dialect.credits(action, account.name, f"{amount:f}"))
+
+
 async def _send(
     request: web.Request, params: dict[str, str], dialect: _Dialect, action: str
 ) -> web.Response:
     services = request.app[SERVICES]
-    creds = _credentials(params)
-    if creds is None:
-        raise Rejected(RejectReason.BAD_CREDENTIALS, "give login and password")
-    account = await services.accounts.by_secret(
-        CredentialKind.PASSWORD, *creds, peer=request.remote
-    )
+    account = await _account(request, params)
     recipients = _recipients(params)
     if "messagedata" not in params:
         raise OzekiError(2, "Missing parameter: messageData")
@@ -245,9 +285,10 @@ async def _handle(request: web.Request, dialect: _Dialect) -> web.Response:
     try:
         params = await _params(request)
         action = params.get("action") or ("sendmessage" if dialect.ng else "sendMessage")
+        if action.lower() == "getcredits":
+            return await _credits(request, params, dialect, action)
         if action.lower() != "sendmessage":
-            code = 16 if action.lower() == "getcredits" else 2
-            raise OzekiError(code, f"Action {action} is not supported")
+            raise OzekiError(16, f"Action {action} is not supported")
         return await _send(request, params, dialect, action)
     except OzekiError as exc:
         return dialect.response(action, [Report(exc.code, exc.text)])
