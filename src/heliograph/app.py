@@ -363,6 +363,7 @@ class Gateway:
             self.clock,
             public_url=cfg.http.public_url or None,
             on_fetched=self.receipts.accept,
+            walled_garden=cfg.content.walled_garden,
         )
         self.inbound = InboundService(
             self.store,

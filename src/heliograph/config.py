@@ -160,6 +160,13 @@ class InboundConfig:  # docs/inbound.md
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class ContentConfig:  # docs/content.md
+    # destination prefixes (E.164 digits, e.g. "44770") of walled-garden networks, whose
+    # handsets cannot fetch an MMS from outside: they get a WAP Push of the content instead
+    walled_garden: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class ConnectorConfig:
     name: str
     type: str = "loopback"
@@ -228,6 +235,7 @@ class Config:
     callbacks: CallbacksConfig = field(default_factory=CallbacksConfig)
     protection: ProtectionConfig = field(default_factory=ProtectionConfig)
     inbound: InboundConfig = field(default_factory=InboundConfig)
+    content: ContentConfig = field(default_factory=ContentConfig)
     connectors: tuple[ConnectorConfig, ...] = (ConnectorConfig(name="loopback"),)
     listeners: tuple[ListenerConfig, ...] = ()
     routes: tuple[RouteConfig, ...] = ()
@@ -237,7 +245,17 @@ class Config:
         return self.store.url or f"sqlite:///{Path(self.data_dir) / 'heliograph.sqlite3'}"
 
 
-_SECTIONS = ("http", "smpp", "smtp", "store", "dispatch", "callbacks", "protection", "inbound")
+_SECTIONS = (
+    "http",
+    "smpp",
+    "smtp",
+    "store",
+    "dispatch",
+    "callbacks",
+    "protection",
+    "inbound",
+    "content",
+)
 _LOG_LEVELS = ("debug", "info", "warning", "error")
 _FAILURE_STATES = ("undeliverable", "expired", "rejected", "failed")
 
@@ -347,6 +365,11 @@ def _validate(cfg: Config) -> None:
     if min(p.duplicate_window_s, p.flood_gap_s, p.rate_per_s, p.burst) < 0 or p.flood_max < 1:
         raise ConfigError("protection", "windows, rate and burst must be >= 0, flood_max >= 1")
     _validate_inbound(cfg.inbound)
+    for prefix in cfg.content.walled_garden:
+        if not re.fullmatch(r"\+?[0-9]{1,15}", prefix):
+            raise ConfigError(
+                "content.walled_garden", f"{prefix!r} is not a number prefix (digits, e.g. 44770)"
+            )
     if not cfg.connectors:
         raise ConfigError("connectors", "configure at least one connector")
     seen: set[str] = set()

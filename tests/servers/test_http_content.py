@@ -358,7 +358,7 @@ async def test_csoft_content_tags_reach_the_store(
 @pytest.mark.parametrize(
     ("form", "answer"),
     [
-        ("OperatorLogo=10147&MCC=234&MNC=33&PhoneMake=Nokia", "37 - Not supported"),
+        ("OperatorLogo=10147&MCC=234&MNC=33&PhoneMake=Nokia", "31 - Invalid parameter: no lib"),
         ("Ringtone=fifth:d=4,o=5,b=63:8P&PhoneMake=Motorola", "37 - Not supported"),
         (
             "SmsSubmitPduDataCodingScheme=00&SmsSubmitPduProtocolIdentifier=41"

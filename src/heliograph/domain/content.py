@@ -82,6 +82,7 @@ __all__ = [
     "StoredMms",
     "VCal",
     "VCard",
+    "WalledGarden",
     "WapSi",
     "WapSl",
     "content_type_name",
@@ -174,6 +175,20 @@ class Binary:
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class WalledGarden:
+    """Networks whose handsets cannot fetch an MMS from outside (walled gardens): their
+    numbers (E.164 digits starting with one of ``prefixes``) get ``push`` instead, a
+    Service Indication pointing the browser at the same content."""
+
+    prefixes: tuple[str, ...]
+    push: WapSi
+
+    def holds(self, to: str) -> bool:
+        digits = to.lstrip("+")
+        return any(digits.startswith(p) for p in self.prefixes)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class MmsNotification:
     """An m-notification-ind (OMA-MMS-ENC §6.2) by WAP Push: the handset fetches ``url``."""
 
@@ -183,6 +198,7 @@ class MmsNotification:
     transaction_id: str | None = None  # default: derived from the URL
     expiry_s: int = 7 * 86400
     from_address: str | None = None
+    walled_garden: WalledGarden | None = None  # recipients there get its SI instead
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -195,6 +211,8 @@ class Mms:
     subject: str | None = None
     add_smil: int | None = None  # csoft AddSMIL: 0 default, 1 add a SMIL, 2 do not add one
     disable_repurposing: bool = False  # csoft DisableRepurposing: never adapt to the handset
+    wap_push: bool = False  # to the browser by a WAP Push SI (csoft WAPPushFile, MMSFileWAP)
+    walled_garden_rule: bool = True  # False: csoft DisableWalledGardenRule=1
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -215,16 +233,25 @@ class StoredMms:
 MESSAGE_ID_PLACEHOLDER: Final = "{message_id}"
 
 
-def for_message(content: Content, message_id: str) -> Content:
-    """``content`` for one recipient: an MMS notification URL gets the message id."""
-    if isinstance(content, MmsNotification) and MESSAGE_ID_PLACEHOLDER in content.url:
-        return replace(content, url=content.url.replace(MESSAGE_ID_PLACEHOLDER, message_id))
+def for_message(content: Content, message_id: str, to: str = "") -> Content:
+    """``content`` for one recipient: an MMS notification URL (or a pushed href) gets the
+    message id; a recipient in the notification's walled garden gets its SI instead."""
+    if isinstance(content, MmsNotification):
+        if content.walled_garden is not None and content.walled_garden.holds(to):
+            return for_message(content.walled_garden.push, message_id, to)
+        if MESSAGE_ID_PLACEHOLDER in content.url:
+            return replace(content, url=content.url.replace(MESSAGE_ID_PLACEHOLDER, message_id))
+    if isinstance(content, WapSi) and MESSAGE_ID_PLACEHOLDER in content.href:
+        return replace(content, href=content.href.replace(MESSAGE_ID_PLACEHOLDER, message_id))
     return content
 
 
 def per_recipient(content: Content) -> bool:
-    """Whether each recipient's octets differ (and must be planned with its message id)."""
-    return isinstance(content, MmsNotification) and MESSAGE_ID_PLACEHOLDER in content.url
+    """Whether each recipient's octets differ (and must be planned with its message id
+    and number)."""
+    if isinstance(content, MmsNotification):
+        return content.walled_garden is not None or MESSAGE_ID_PLACEHOLDER in content.url
+    return isinstance(content, WapSi) and MESSAGE_ID_PLACEHOLDER in content.href
 
 
 Content = (

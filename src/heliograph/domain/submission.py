@@ -281,13 +281,13 @@ def plan_submission(
             continue
         message_id = next(ids)
         if req.content is not None and per_recipient(req.content):
-            # same length for every id: the part count planned above holds (MMS URLs)
+            # an MMS URL with the message id, or a walled garden's SI instead
             content = plan_content(
-                for_message(req.content, message_id),
+                for_message(req.content, message_id, to),
                 message_class=req.message_class,
                 max_parts=limits.max_parts,
             )
-            m_text = content.description
+            m_text, m_parts, m_coding = content.description, content.parts, content.data_coding
         message = NewMessage(
             id=message_id,
             account_id=req.account_id,

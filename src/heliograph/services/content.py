@@ -33,7 +33,15 @@ from datetime import UTC, datetime
 from typing import Final, Protocol
 
 from heliograph.domain.accounts import Account
-from heliograph.domain.content import MESSAGE_ID_PLACEHOLDER, Mms, MmsNotification, StoredMms
+from heliograph.domain.content import (
+    MESSAGE_ID_PLACEHOLDER,
+    Content,
+    Mms,
+    MmsNotification,
+    StoredMms,
+    WalledGarden,
+    WapSi,
+)
 from heliograph.domain.ids import AccountId, MessageId
 from heliograph.domain.messages import FINAL_STATES, MessageState, MessageView
 from heliograph.domain.outcomes import Receipt
@@ -62,6 +70,7 @@ __all__ = [
     "MmsService",
     "MmsStore",
     "adapt_mms",
+    "browser_view",
     "compose_mms",
     "handset_profile",
     "ota_bitmap_from_image",
@@ -479,6 +488,11 @@ class MmsService:
     leaves nothing stored. ``fetch`` answers a URL with the m-retrieve-conf,
     counts the fetch, and reports the message's sent parts delivered through
     ``on_fetched`` (the receipt path, so callbacks follow).
+
+    The same composed message can be seen in a browser at ``<base>/wap/<token>/<message
+    id>`` (``browse``): an MMS marked ``wap_push`` is sent as a Service Indication
+    pointing there instead of a notification, and so are the notifications to numbers
+    of the ``walled_garden`` prefixes unless the MMS switches the rule off.
     """
 
     def __init__(
@@ -490,8 +504,10 @@ class MmsService:
         public_url: str | None = None,
         limits: MmsLimits | None = None,
         on_fetched: Callable[[Sequence[Receipt]], None] | None = None,
+        walled_garden: Sequence[str] = (),
     ) -> None:
         self._store = store
+        self._walled_garden = tuple(p.removeprefix("+") for p in walled_garden)
         self._submit = submit
         self._clock = clock
         self._public_url = public_url.rstrip("/") if public_url else None
@@ -518,12 +534,21 @@ class MmsService:
         )
         lifetime = self._limits.url_lifetime_s
         base = self._public_url or base_url.rstrip("/")
-        notification = MmsNotification(
-            url=f"{base}/mms/{token}/{MESSAGE_ID_PLACEHOLDER}",
-            size=len(composed.pdu),
-            subject=composed.subject,
-            expiry_s=lifetime,
+        push = WapSi(
+            href=f"{base}/wap/{token}/{MESSAGE_ID_PLACEHOLDER}", text=composed.subject or ""
         )
+        garden = None
+        if self._walled_garden and req.content.walled_garden_rule:
+            garden = WalledGarden(prefixes=self._walled_garden, push=push)
+        notification: Content = push
+        if not req.content.wap_push:
+            notification = MmsNotification(
+                url=f"{base}/mms/{token}/{MESSAGE_ID_PLACEHOLDER}",
+                size=len(composed.pdu),
+                subject=composed.subject,
+                expiry_s=lifetime,
+                walled_garden=garden,
+            )
         await self._store.put_mms(
             StoredMms(
                 token=token,
@@ -554,14 +579,45 @@ class MmsService:
         """The m-retrieve-conf at ``/mms/<token>/<message id>``, its images fitted to the
         handset named by ``user_agent`` unless the sender disabled it (cached per token
         and profile). Raises: Rejected(NOT_FOUND)."""
+        stored = await self._fetched(f"/mms/{token}/{message_id}", token, message_id)
+        return await self._adapted_pdu(stored, token, user_agent)
+
+    async def browse(
+        self,
+        token: str,
+        message_id: MessageId,
+        user_agent: str | None = None,
+        part: int | None = None,
+    ) -> tuple[bytes, str]:
+        """(body, content type) at ``/wap/<token>/<message id>[/<part>]``: the one media
+        file the message holds, or an XHTML Mobile page of its parts (texts inline,
+        images shown, other files linked as ``…/<part>``). Fetching the page counts as
+        the handset's fetch. Raises: Rejected(NOT_FOUND)."""
+        path = f"/wap/{token}/{message_id}"
+        if part is None:
+            stored = await self._fetched(path, token, message_id)
+        else:
+            stored, _ = await self._stored(path, token, message_id)
+        conf = decode_pdu(await self._adapted_pdu(stored, token, user_agent))
+        assert isinstance(conf, RetrieveConf)
+        return browser_view(conf, path, part)
+
+    async def _stored(
+        self, path: str, token: str, message_id: MessageId
+    ) -> tuple[StoredMms, MessageView]:
         now = self._clock.now()
         stored = await self._store.get_mms(token)
         missing = Rejected(RejectReason.NOT_FOUND, "no such MMS, or its URL has expired")
         if stored is None or stored.expires_at <= now:
             raise missing
         view = await self._store.get_message(stored.account_id, message_id)
-        if view is None or f"/mms/{token}/{message_id}" not in view.text:
+        if view is None or path not in view.text:
             raise missing
+        return stored, view
+
+    async def _fetched(self, path: str, token: str, message_id: MessageId) -> StoredMms:
+        stored, view = await self._stored(path, token, message_id)
+        now = self._clock.now()
         await self._store.mms_fetched(token, now)
         receipts = [
             Receipt(
@@ -576,6 +632,9 @@ class MmsService:
         ]
         if receipts and self._on_fetched is not None:
             self._on_fetched(receipts)
+        return stored
+
+    async def _adapted_pdu(self, stored: StoredMms, token: str, user_agent: str | None) -> bytes:
         if not stored.adapt:
             return stored.pdu
         profile = handset_profile(user_agent)
@@ -587,3 +646,48 @@ class MmsService:
             while len(self._adapted) > _ADAPTED_CACHE:
                 self._adapted.pop(next(iter(self._adapted)))
         return adapted
+
+
+# --- WAP Push of the content: what a browser is shown -------------------------------------
+
+XHTML_MOBILE: Final = "application/vnd.wap.xhtml+xml"
+_XHTML_HEAD: Final = (
+    '<?xml version="1.0" encoding="utf-8"?>\n'
+    '<!DOCTYPE html PUBLIC "-//WAPFORUM//DTD XHTML Mobile 1.0//EN"'
+    ' "http://www.wapforum.org/DTD/xhtml-mobile10.dtd">\n'
+)
+
+
+def browser_view(conf: RetrieveConf, path: str, part: int | None) -> tuple[bytes, str]:
+    """What a browser gets for a composed MMS at ``path`` (the SMIL is left out): part
+    number ``part`` (from 1), the only part, or an XHTML Mobile page of all of them.
+    Raises: Rejected(NOT_FOUND) for a part number the message does not have."""
+    parts = [p for p in conf.parts if p.content_type.media_type != _SMIL]
+    if part is not None or len(parts) == 1:
+        index = 1 if part is None else part
+        if not 1 <= index <= len(parts):
+            raise Rejected(RejectReason.NOT_FOUND, f"the message has no part {index}")
+        chosen = parts[index - 1]
+        return chosen.data, _served_type(chosen)
+    title = html.escape(conf.subject or "Message")
+    items = []
+    for number, p in enumerate(parts, 1):
+        media = p.content_type.media_type
+        name = html.escape(p.content_location or f"part {number}")
+        if media.startswith("text/plain"):
+            items.append(f"<p>{html.escape(p.data.decode('utf-8', 'replace'))}</p>")
+        elif media.startswith("image/"):
+            items.append(f'<p><img src="{path}/{number}" alt="{name}"/></p>')
+        else:
+            items.append(f'<p><a href="{path}/{number}">{name}</a></p>')
+    page = (
+        f'{_XHTML_HEAD}<html xmlns="http://www.w3.org/1999/xhtml"><head><title>{title}'
+        f"</title></head><body>{''.join(items)}</body></html>"
+    )
+    return page.encode("utf-8"), f"{XHTML_MOBILE}; charset=utf-8"
+
+
+def _served_type(part: Part) -> str:
+    charset = dict(part.content_type.parameters).get("charset")
+    media = part.content_type.media_type
+    return f"{media}; charset={charset}" if charset else media

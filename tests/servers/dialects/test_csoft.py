@@ -247,13 +247,13 @@ SEED_ANSWERS: dict[str, str] = {
     ),
     "si_url_no_request_line": "-2 - Accepted by csoft: queued",
     "mms_zip_file": "31 - Invalid parameter: unknown tag amp;MMSNotificationFileData1",
-    "ringtone_library": "37 - Not supported: RTTTL Ringtone library numbers",
+    "ringtone_library": "37 - Not supported: ringtone library numbers (none are kept)",
     "ringtone_rtttl": "-2 - Accepted by csoft: queued",
-    "group_graphic_library": "37 - Not supported: Group Graphic library numbers",
+    "group_graphic_library": "31 - Invalid parameter: no library number 10147",
     "group_graphic_ota": "-2 - Accepted by csoft: queued",
-    "operator_logo_library": "37 - Not supported: Operator Logo library numbers",
+    "operator_logo_library": "31 - Invalid parameter: no library number 10147",
     "operator_logo_ota": "-2 - Accepted by csoft: queued",
-    "picture_message_library": "37 - Not supported: Picture Message library numbers",
+    "picture_message_library": "31 - Invalid parameter: no library number 20150",
     "picture_message_ota_missing_ampersand": (
         "3 - Invalid number: 447700912345PictureMessage=42f45000480e01ffffffffffffffffff0"
     ),

@@ -7,17 +7,20 @@ turns one into a ``domain.content`` value. Octets are hex (``bitmap``,
 ``payload``, ``udh``), images base64 (``image``, converted to an OTA bitmap by
 ``services.content``). Which bytes go on the wire is decided in
 ``domain.content``, not here. ``GET /mms/{token}/{message_id}`` is where
-handsets fetch an MMS sent with ``{"type": "mms"}`` (``services.content``).
+handsets fetch an MMS sent with ``{"type": "mms"}`` (``services.content``), and
+``GET /wap/{token}/{message_id}`` where a browser opens one sent by WAP Push.
 """
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Annotated
 
 import msgspec
 from aiohttp import web
 
+from heliograph.domain.accounts import Account
 from heliograph.domain.content import (
     Binary,
     Content,
@@ -31,6 +34,7 @@ from heliograph.domain.content import (
     VCard,
     WapSi,
     WapSl,
+    content_type_name,
 )
 from heliograph.domain.ids import MessageId
 from heliograph.domain.rejections import Rejected, RejectReason
@@ -40,8 +44,19 @@ from heliograph.services.content import (
     MmsService,
     ota_bitmap_from_image,
 )
+from heliograph.services.library import LibraryService
+from heliograph.store.postgres_library import NOT_SUPPORTED
 
-__all__ = ["MMS", "ContentBody", "add_routes", "base_url", "content_value", "fetch_mms"]
+__all__ = [
+    "MMS",
+    "ContentBody",
+    "LibraryBody",
+    "add_routes",
+    "base_url",
+    "content_value",
+    "fetch_mms",
+    "library_content",
+]
 
 _Hex = Annotated[str, msgspec.Meta(pattern=r"^\s*(?:[0-9A-Fa-f]{2}\s*)+$", max_length=80_000)]
 _Text = Annotated[str, msgspec.Meta(max_length=40_000)]
@@ -139,6 +154,22 @@ class MmsBody(msgspec.Struct, tag="mms", tag_field="type", forbid_unknown_fields
     subject: Annotated[str, msgspec.Meta(max_length=255)] | None = None
     add_smil: Annotated[int, msgspec.Meta(ge=0, le=2)] | None = None
     disable_repurposing: bool = False  # send the images as given, whatever the handset
+    wap_push: bool = False  # a WAP Push SI to the browser instead of an MMS notification
+    walled_garden_rule: bool = True  # false: an MMS notification even to walled gardens
+
+
+class LibraryBody(msgspec.Struct, tag="library", tag_field="type", forbid_unknown_fields=True):
+    """Content kept in the library under ``number`` (``services.library``): a file goes as
+    an MMS (or by WAP Push with ``wap_push``), a picture as a picture message with
+    ``text``, a logo as an operator logo with ``mcc``/``mnc``, else as a group graphic."""
+
+    number: Annotated[int, msgspec.Meta(ge=0, le=99999)]
+    text: Annotated[str, msgspec.Meta(max_length=255)] | None = None  # or an MMS subject
+    mcc: Annotated[str, msgspec.Meta(pattern=r"^\d{3}$")] | None = None
+    mnc: Annotated[str, msgspec.Meta(pattern=r"^\d{2}$")] | None = None
+    wap_push: bool = False
+    walled_garden_rule: bool = True
+    disable_repurposing: bool = False
 
 
 ContentBody = (
@@ -153,6 +184,7 @@ ContentBody = (
     | BinaryBody
     | MmsNotificationBody
     | MmsBody
+    | LibraryBody
 )
 
 
@@ -237,7 +269,42 @@ def content_value(body: ContentBody) -> Content:
                 subject=body.subject,
                 add_smil=body.add_smil,
                 disable_repurposing=body.disable_repurposing,
+                wap_push=body.wap_push,
+                walled_garden_rule=body.walled_garden_rule,
             )
+        case LibraryBody():
+            raise TypeError("library content is resolved by library_content()")
+
+
+async def library_content(
+    library: LibraryService | None, account: Account, body: LibraryBody
+) -> Content:
+    """The domain value of ``{"type": "library", ...}``: the stored item the account may
+    send, with the body's options. Raises: Rejected naming ``content.number`` (404 for
+    a number that is not the account's nor public)."""
+    if library is None:
+        raise Rejected(RejectReason.NOT_SUPPORTED, NOT_SUPPORTED, field="content.number")
+    if (body.mcc is None) != (body.mnc is None):
+        raise Rejected(
+            RejectReason.INVALID_REQUEST, "give mcc and mnc together", field="content.mcc"
+        )
+    content = await library.content(
+        account, body.number, text=body.text, mcc=body.mcc, mnc=body.mnc
+    )
+    if isinstance(content, Mms):
+        return replace(
+            content,
+            wap_push=body.wap_push,
+            walled_garden_rule=body.walled_garden_rule,
+            disable_repurposing=body.disable_repurposing,
+        )
+    if body.wap_push:
+        raise Rejected(
+            RejectReason.INVALID_REQUEST,
+            f"library number {body.number} is a {content_type_name(content)}, not a file",
+            field="content.wap_push",
+        )
+    return content
 
 
 # --- MMS: the handset's fetch -------------------------------------------------------------
@@ -260,6 +327,23 @@ async def fetch_mms(request: web.Request) -> web.Response:
     )
 
 
+async def browse_mms(request: web.Request) -> web.Response:
+    """GET /wap/{token}/{message_id}[/{part}]: the content a WAP Push pointed the browser
+    at (``MmsService.browse``), 404 when unknown or expired. No API key either."""
+    raw = request.match_info.get("part")
+    if raw is not None and not (raw.isdigit() and len(raw) <= 3):
+        raise Rejected(RejectReason.NOT_FOUND, f"no part {raw!r}")
+    body, content_type = await request.app[MMS].browse(
+        request.match_info["token"],
+        MessageId(request.match_info["message_id"]),
+        request.headers.get("User-Agent"),
+        int(raw) if raw is not None else None,
+    )
+    return web.Response(
+        body=body, headers={"Content-Type": content_type, "Cache-Control": "no-store"}
+    )
+
+
 def base_url(request: web.Request) -> str:
     """How this request reached the gateway: the default base of MMS fetch URLs."""
     return f"{request.scheme}://{request.host}"
@@ -268,3 +352,5 @@ def base_url(request: web.Request) -> str:
 def add_routes(app: web.Application, mms: MmsService) -> None:
     app[MMS] = mms
     app.router.add_get("/mms/{token}/{message_id}", fetch_mms)
+    app.router.add_get("/wap/{token}/{message_id}", browse_mms)
+    app.router.add_get("/wap/{token}/{message_id}/{part}", browse_mms)

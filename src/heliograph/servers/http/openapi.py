@@ -90,8 +90,9 @@ _PATHS: dict[str, Any] = {
                 "accepted even when others in the batch are not. A repeated Idempotency-Key "
                 "within 24 hours returns the first answer and sends nothing again. Instead of "
                 "text, a content object (tagged by type: wap_si, wap_sl, vcard, vcal, ringtone, "
-                "operator_logo, group_graphic, picture, binary, mms_notification) is sent as "
-                "port-addressed 8-bit SMS; flash, message_class and languages refine a text."
+                "operator_logo, group_graphic, picture, binary, mms_notification, mms, "
+                "library) is sent as port-addressed 8-bit SMS; flash, message_class and "
+                "languages refine a text."
             ),
             "parameters": [
                 {

@@ -7,6 +7,7 @@ middleware in ``app.py`` as ``{"error": {"code", "message", "field"}}``.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import datetime
 
 import msgspec
@@ -19,7 +20,13 @@ from heliograph.domain.messages import MessageState
 from heliograph.domain.rejections import Rejected, RejectReason
 from heliograph.domain.submission import RecipientPlan, SubmitRequest
 from heliograph.servers.http.auth import account_of
-from heliograph.servers.http.content import MMS, base_url, content_value
+from heliograph.servers.http.content import (
+    MMS,
+    LibraryBody,
+    base_url,
+    content_value,
+    library_content,
+)
 from heliograph.servers.http.context import SERVICES, ApiError, json_response
 from heliograph.servers.http.schemas import (
     HealthBody,
@@ -85,7 +92,9 @@ def submit_request(body: SubmitBody, account_id: AccountId) -> SubmitRequest:
         encoding=body.encoding,
         transliterate=body.transliterate,
         test=body.test,
-        content=content_value(body.content) if body.content is not None else None,
+        content=content_value(body.content)
+        if body.content is not None and not isinstance(body.content, LibraryBody)
+        else None,
         message_class=_message_class(body),
         languages=parse_languages(body.languages) if body.languages else None,
         template=body.template,
@@ -104,6 +113,9 @@ async def post_messages(request: web.Request) -> web.Response:
             400, "invalid_request", "Idempotency-Key must be 1-255 characters", "Idempotency-Key"
         )
     req = submit_request(body, account.id)
+    if isinstance(body.content, LibraryBody):  # the stored item: services/library.py
+        library = request.app[SERVICES].library
+        req = replace(req, content=await library_content(library, account, body.content))
     if isinstance(req.content, Mms):  # stored for the handset's fetch: servers/http/content.py
         mms = request.app.get(MMS)
         if mms is None:

@@ -7,10 +7,12 @@ Username and PIN. A text message goes through the one submit path, where
 to the contacts of the account's address books (``services/books.py``). The
 features Heliograph does not have yet are answered with report 37 "Not
 supported" naming the feature, never dropped: ``ReplyTo`` (it must be checked
-against the account's permitted senders, which do not exist yet), library
-numbers and WAP Push files. The other content kinds (``csoft_content``)
-go through the same submit path as rich content; an MMS file is sent by the
-MMS service (notification by WAP Push, fetched from the gateway). Every answer
+against the account's permitted senders, which do not exist yet). The content
+kinds (``csoft_content``) go through the same submit path as rich content,
+library numbers read from the content library; an MMS or WAP Push file is sent
+by the MMS service (a notification, or a Service Indication for the browser,
+fetched from the gateway), and a file sent with its data is kept in the library:
+its number is the answer's ``LibraryNumber`` (formats 1 and 3). Every answer
 is HTTP 200 with the report in the body, as csoft answers; a bad method is 405
 with a report.
 
@@ -22,6 +24,8 @@ content, message text, then the submit service's rules (address books too).
 
 from __future__ import annotations
 
+import logging
+
 from aiohttp import web
 
 from heliograph.domain.accounts import Account, CredentialKind
@@ -31,7 +35,11 @@ from heliograph.domain.rejections import Rejected
 from heliograph.domain.submission import RecipientPlan, SubmitRequest
 from heliograph.servers.http.content import MMS, base_url
 from heliograph.servers.http.context import SERVICES
-from heliograph.servers.http.dialects.csoft_content import parse_content, submit_content
+from heliograph.servers.http.dialects.csoft_content import (
+    StoredFile,
+    parse_content,
+    resolve_content,
+)
 from heliograph.servers.http.dialects.csoft_params import (
     Form,
     FormError,
@@ -47,15 +55,23 @@ from heliograph.servers.http.dialects.csoft_reports import (
     entry_for,
     format_entries,
 )
+from heliograph.services.library import LibraryService
 from heliograph.services.submit import Render
 from heliograph.store.base import IdempotentAnswer
 
 PATHS = ("/webservices/http/sendsms", "/webservices/http/sendmms")
+_log = logging.getLogger("heliograph.http.csoft")
 _CONTENT_TYPE = "text/html; charset=utf-8"
 
 
-def _answer(entries: list[Entry], response_format: int, status: int = 200) -> web.Response:
-    body = format_entries(entries, response_format).encode("utf-8")
+def _answer(
+    entries: list[Entry],
+    response_format: int,
+    status: int = 200,
+    *,
+    library_number: int | None = None,
+) -> web.Response:
+    body = format_entries(entries, response_format, library_number=library_number).encode()
     return web.Response(status=status, body=body, headers={"Content-Type": _CONTENT_TYPE})
 
 
@@ -84,8 +100,11 @@ async def _login(request: web.Request, form: Form) -> Account:
     )
 
 
-def _check(general: General, form: Form) -> tuple[str, Content | None]:
-    """Everything but the login, in the order described above: (text, content)."""
+async def _check(
+    general: General, form: Form, library: LibraryService | None, account: Account
+) -> tuple[str, Content | None, StoredFile | None]:
+    """Everything but the login, in the order described above: (text, content, the
+    file to keep in the library when the request uploads one)."""
     if not general.numbers and not general.address_books:
         raise CsoftError(Report.MISSING_PARAMETER, "SendTo")
     if not general.address_books and not any(_valid(n) for n in general.numbers):
@@ -94,10 +113,28 @@ def _check(general: General, form: Form) -> tuple[str, Content | None]:
         raise CsoftError(Report.NOT_SUPPORTED, "ReplyTo (permitted senders)")
     content = parse_content(form.values)
     if content is not None:
-        return "", submit_content(content, general.message)
+        upload = content if isinstance(content, StoredFile) and content.data else None
+        return "", await resolve_content(content, general.message, library, account), upload
     if general.message is None:
         raise CsoftError(Report.MISSING_PARAMETER, "Message")
-    return general.message, None
+    return general.message, None, None
+
+
+async def _keep(
+    library: LibraryService | None, account: Account, file: StoredFile | None, sent: bool
+) -> int | None:
+    """The LibraryNumber of a file a request sent (csoft keeps uploads for sending
+    again); None when nothing was sent or the library cannot take it."""
+    if library is None or file is None or file.data is None or not sent:
+        return None
+    try:
+        item = await library.upload(
+            account, file.data, file_name=file.file_name, content_type=file.content_type
+        )
+    except Rejected as exc:  # sent all the same: the answer just has no LibraryNumber
+        _log.warning("csoft upload not kept in the library: %s", exc.detail)
+        return None
+    return item.number
 
 
 def _valid(number: str) -> bool:
@@ -120,7 +157,8 @@ async def send(request: web.Request) -> web.Response:
     try:
         account = await _login(request, form)
         general = parse_general(form.values)
-        text, content = _check(general, form)
+        library = request.app[SERVICES].library
+        text, content, upload = await _check(general, form, library, account)
         req = SubmitRequest(
             account_id=account.id,
             to=general.numbers + tuple(f"{b.book}::{b.group or ''}" for b in general.address_books),
@@ -133,12 +171,18 @@ async def send(request: web.Request) -> web.Response:
         if isinstance(content, Mms):  # composed, stored, notified: services/content.py
             mms = request.app.get(MMS)
             if mms is None:
-                raise CsoftError(Report.NOT_SUPPORTED, "MMS Notification content")
+                kind = "WAP PUSH" if content.wap_push else "MMS Notification"
+                raise CsoftError(Report.NOT_SUPPORTED, f"{kind} content")
             result = await mms.submit(req, account, render, base_url=base_url(request))
         else:
             result = await request.app[SERVICES].submit.submit(req, account, render)
+        sent = any(p.message is not None for p in result.plans)
+        number = await _keep(library, account, upload, sent)
     except (CsoftError, Rejected) as exc:
         return _answer([entry_for(exc)], form.response_format)
+    if number is not None:
+        entries = [_plan_entry(p) for p in result.plans]
+        return _answer(entries, form.response_format, library_number=number)
     return web.Response(body=result.answer.body, headers={"Content-Type": _CONTENT_TYPE})
 
 

@@ -4,21 +4,26 @@
 checks them as csoft's page describes them (library number ranges, hex data,
 file name length, the SI date format and action list, PDU octets). The values
 become ``domain.content`` values (``submit_content()``) that the submit path
-plans into WAP Push, Smart Messaging and port-addressed parts; what Heliograph
-does not send yet (library numbers, WAP Push files) is answered with a "not
-supported" report; MMS files go to the MMS service. A request mixing two kinds, or a tag
-without the tag it belongs to (``MCC`` without ``OperatorLogo``), is refused.
+plans into WAP Push, Smart Messaging and port-addressed parts; library numbers
+are read from the content library (``resolve_content()``); MMS and WAP Push files
+go to the MMS service. What Heliograph does not send (ringtone library numbers,
+ringtones for phones other than Nokia) is answered with a "not supported" report.
+A request mixing two kinds, or a tag without the tag it belongs to (``MCC``
+without ``OperatorLogo``), is refused.
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from enum import StrEnum
 
 from heliograph.domain import content as dc
+from heliograph.domain.accounts import Account
 from heliograph.servers.http.dialects.csoft_reports import CsoftError, Report
+from heliograph.services.library import LibraryService
+from heliograph.store.library import LibraryKind
 from heliograph.wire.errors import EncodeError
 from heliograph.wire.gsm.dcs import Alphabet, decode_dcs
 from heliograph.wire.gsm.gsm7 import DEFAULT
@@ -371,12 +376,14 @@ def submit_content(content: Content, message: str | None) -> dc.Content:
 
     ``message`` is the Message tag: a picture message's text, an MMS subject, or a
     PDU's user data. Raises: CsoftError NOT_SUPPORTED for what Heliograph does not
-    send yet (library numbers, WAP Push files, ringtones for phones other than Nokia, a
-    protocol identifier other than 00), INVALID_PARAMETER for a Message the DCS cannot carry.
+    send (ringtone library numbers, ringtones for phones other than Nokia, a protocol
+    identifier other than 00), INVALID_PARAMETER for a Message the DCS cannot carry.
     """
     match content:
-        case OtaBitmap(library_number=int()) | Ringtone(library_number=int()):
-            raise CsoftError(Report.NOT_SUPPORTED, f"{kind_of(content).value} library numbers")
+        case Ringtone(library_number=int()):
+            raise CsoftError(Report.NOT_SUPPORTED, "ringtone library numbers (none are kept)")
+        case OtaBitmap(library_number=int()) | StoredFile(library_number=int()):
+            raise TypeError("library numbers are resolved by resolve_content()")
         case OtaBitmap(kind=ContentKind.OPERATOR_LOGO, bitmap=bytes() as bitmap):
             return dc.OperatorLogo(
                 bitmap=bitmap, mcc=f"{content.mcc:03d}", mnc=f"{content.mnc:02d}"
@@ -397,18 +404,61 @@ def submit_content(content: Content, message: str | None) -> dc.Content:
             return _si(content)
         case Pdu():
             return _pdu_content(content)
-        case StoredFile(kind=ContentKind.MMS, data=bytes() as data):
-            return dc.Mms(
-                data=data,
-                file_name=content.file_name,
-                content_type=content.content_type,
-                subject=message,
-                add_smil=content.add_smil,
-                disable_repurposing=content.disable_repurposing,
+        case StoredFile(data=bytes() as data):
+            return _file_options(
+                dc.Mms(data=data, file_name=content.file_name, content_type=content.content_type),
+                content,
+                message,
             )
-        case StoredFile(library_number=int()):
-            raise CsoftError(Report.NOT_SUPPORTED, f"{kind_of(content).value} library numbers")
     raise CsoftError(Report.NOT_SUPPORTED, f"{kind_of(content).value} content")
+
+
+def _file_options(mms: dc.Mms, file: StoredFile, message: str | None) -> dc.Mms:
+    return replace(
+        mms,
+        subject=message or mms.subject,
+        add_smil=file.add_smil,
+        disable_repurposing=file.disable_repurposing,
+        wap_push=file.kind is ContentKind.WAP_PUSH,
+        walled_garden_rule=not file.disable_walled_garden_rule,
+    )
+
+
+async def resolve_content(
+    content: Content, message: str | None, library: LibraryService | None, account: Account
+) -> dc.Content:
+    """``submit_content()``, with library numbers (``MMSFileMMS``, ``MMSFileWAP``,
+    ``PictureMessage``, ``GroupGraphic``, ``OperatorLogo``) read from the account's own
+    or the public items of the content library. Raises: CsoftError, Rejected naming
+    the tag (a number that is not the account's nor public: not found)."""
+    match content:
+        case OtaBitmap(library_number=int() as number):
+            if library is None:
+                raise CsoftError(Report.NOT_SUPPORTED, "the content library")
+            logo = content.kind is ContentKind.OPERATOR_LOGO
+            return await library.content(
+                account,
+                number,
+                text=message,
+                mcc=f"{content.mcc:03d}" if logo else None,
+                mnc=f"{content.mnc:02d}" if logo else None,
+                want=LibraryKind.PICTURE
+                if content.kind is ContentKind.PICTURE_MESSAGE
+                else LibraryKind.LOGO,
+                field=CONTENT_TAGS[_KIND_TAGS[content.kind][0]],
+            )
+        case StoredFile(library_number=int() as number):
+            if library is None:
+                raise CsoftError(Report.NOT_SUPPORTED, "the content library")
+            found = await library.content(
+                account,
+                number,
+                want=LibraryKind.FILE,
+                field=CONTENT_TAGS[_KIND_TAGS[content.kind][0]],
+            )
+            assert isinstance(found, dc.Mms)
+            return _file_options(found, content, message)
+    return submit_content(content, message)
 
 
 def _si(si: ServiceIndication) -> dc.WapSi:

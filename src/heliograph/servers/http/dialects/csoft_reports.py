@@ -149,8 +149,12 @@ def _chosen(entries: Sequence[Entry]) -> Entry:
     return failures[-1] if failures else entries[-1]
 
 
-def format_entries(entries: Sequence[Entry], response_format: int) -> str:
-    """The answer body in ResponseFormat 0, 1 or 3. ``entries`` is never empty."""
+def format_entries(
+    entries: Sequence[Entry], response_format: int, *, library_number: int | None = None
+) -> str:
+    """The answer body in ResponseFormat 0, 1 or 3. ``entries`` is never empty.
+    ``library_number``: the file the request kept, as ``LibraryNumber`` (formats 1 and
+    3, one value per entry shown; format 0 has no place for it)."""
     shown = list(entries) if response_format == 3 else [_chosen(entries)]
     if response_format == 0:
         only = shown[0]
@@ -164,4 +168,9 @@ def format_entries(entries: Sequence[Entry], response_format: int) -> str:
         + ",".join(_encode(str(int(e.report))) for e in shown)
         + "&Text="
         + ",".join(_encode(e.text) for e in shown)
+        + (
+            ""
+            if library_number is None
+            else "&LibraryNumber=" + ",".join(str(library_number) for _ in shown)
+        )
     )
