@@ -879,6 +879,23 @@ async def test_callbacks_row_per_state_change_with_url(store: Store) -> None:
     assert (body["previous_status"], body["status"]) == ("queued", "sending")
 
 
+async def test_status_events_name_the_connector_and_upstream_id_that_caused_them(
+    store: Store,
+) -> None:
+    await with_accounts(store)
+    m = message(callback_url=HOOK)
+    await insert(store, m)
+    [p] = await claim_all(store)
+    await store.record_results([sent(p, "u-77")], T0)
+    await store.apply_receipts([receipt("u-77")], T0)
+    evs = await events(store)
+    assert [(e["status"], e["connector"], e["upstream_id"]) for e in evs] == [
+        ("sending", None, None),
+        ("sent", SMSC, "u-77"),
+        ("delivered", SMSC, "u-77"),
+    ]
+
+
 async def test_callbacks_carry_the_message_format(store: Store) -> None:
     await with_accounts(store)
     await insert(store, message(callback_url=HOOK, callback_format="kannel"))

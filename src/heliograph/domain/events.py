@@ -4,6 +4,10 @@
 message changes state. It is built when the change is committed and stored in
 the callback outbox as is, so a callback retried hours later still says what
 happened then. Field names are part of the public API (docs/api.md).
+
+``connector`` and ``upstream_id`` name the upstream link and the upstream
+SMSC's id of the part whose result or receipt caused the change, when the change
+came from one (a submit answer or a receipt); otherwise they are None.
 """
 
 from __future__ import annotations
@@ -24,6 +28,8 @@ def status_event(
     parts: int,
     error: str | None,
     at: float,
+    connector: str | None = None,
+    upstream_id: str | None = None,
 ) -> dict[str, Any]:
     return {
         "event": "message.status",
@@ -36,4 +42,6 @@ def status_event(
         "parts": parts,
         "error": error,
         "at": round(at, 3),
+        "connector": connector,
+        "upstream_id": upstream_id,
     }

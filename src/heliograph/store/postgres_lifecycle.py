@@ -120,11 +120,14 @@ async def _advance(
     errors: Mapping[str, str],
     now: float,
     changes: Changes,
+    upstream: Mapping[str, tuple[str, str]] | None = None,
 ) -> None:
     """Derive and store the state of every touched (and locked) message; queue callbacks.
 
     ``touched`` holds the last part state written per message, which is the
     state of a single-part message; multi-part messages are read back.
+    ``upstream``: per message, the (connector, upstream id) of the part whose
+    result or receipt is being applied, for the status event.
     """
     msgs = [_Msg(r[0], r[1], S(r[2]), *r[3:9]) for r in locked.values()]
     multi = [m.id for m in msgs if m.parts != 1]
@@ -152,6 +155,7 @@ async def _advance(
         errs.append(error)
         changes.states[new] += 1
         if msg.callback_url:
+            connector, upstream_id = (upstream or {}).get(msg.id, (None, None))
             event = status_event(
                 message_id=msg.id,
                 reference=msg.reference,
@@ -162,6 +166,8 @@ async def _advance(
                 parts=msg.parts,
                 error=error,
                 at=now,
+                connector=connector,
+                upstream_id=upstream_id,
             )
             row = (msg.account_id, msg.id, msg.callback_url, msg.callback_format)
             for column, value in zip(cb, (*row, _encode_json(event)), strict=True):
@@ -296,6 +302,7 @@ async def record_results(conn: Conn, results: Sequence[PartResult], now: float) 
     touched: dict[str, MessageState] = {}
     errors: dict[str, str] = {}
     accepted: Found = {}
+    upstream: dict[str, tuple[str, str]] = {}
     never_sent: list[str] = []
     for part_id, state, message_id in rows:
         r = latest[part_id]
@@ -309,6 +316,7 @@ async def record_results(conn: Conn, results: Sequence[PartResult], now: float) 
             never_sent.append(message_id)
         if r.upstream_id is not None and r.connector is not None:
             accepted[(r.connector, r.upstream_id)] = (part_id, r.state, message_id)
+            upstream[message_id] = (r.connector, r.upstream_id)
     if not touched:
         return changes
     await conn.execute(
@@ -321,7 +329,7 @@ async def record_results(conn: Conn, results: Sequence[PartResult], now: float) 
         now,
     )
     locked = await _lock(conn, touched)
-    await _advance(conn, locked, touched, errors, now, changes)
+    await _advance(conn, locked, touched, errors, now, changes, upstream)
     reason = "refund: parts failed before reaching an upstream"
     await _refund(conn, locked, never_sent, reason, now)
     if accepted:
@@ -378,6 +386,7 @@ async def _apply(
     touched: dict[str, MessageState] = {}
     errors: dict[str, str] = {}
     pending: list[Receipt] = []
+    upstream: dict[str, tuple[str, str]] = {}
     for rc in receipts:
         key = (rc.connector, rc.upstream_id)
         hit = found.get(key)
@@ -391,6 +400,7 @@ async def _apply(
         earlier = updates.get(part_id)
         updates[part_id] = (rc.state.value, rc.error or (earlier[1] if earlier else None))
         _touch(touched, errors, message_id, rc.state, rc.error)
+        upstream[message_id] = key
     if updates:
         await conn.execute(
             "UPDATE parts AS p SET state = u.state, error = COALESCE(u.error, p.error),"
@@ -401,7 +411,8 @@ async def _apply(
             [u[1] for u in updates.values()],
             now,
         )
-        await _advance(conn, await _lock(conn, touched), touched, errors, now, changes)
+        locked = await _lock(conn, touched)
+        await _advance(conn, locked, touched, errors, now, changes, upstream)
     if keep_unmatched and pending:
         await conn.execute(
             "INSERT INTO pending_receipts (connector, upstream_id, state, error, at, received_at)"

@@ -111,11 +111,14 @@ def _advance(
     errors: dict[str, str | None],
     now: float,
     changes: Changes,
+    upstream: dict[str, tuple[str, str]] | None = None,
 ) -> None:
     """Derive and store the state of every touched message; queue callbacks.
 
     ``single`` holds the new part state of single-part messages, which is the
     message's state; multi-part messages are read back from their parts.
+    ``upstream``: per message, the (connector, upstream id) of the part whose
+    result or receipt is being applied, for the status event.
     """
     updates: list[tuple[str, float, str | None, str]] = []
     callbacks: list[tuple[str, str, str, str, bytes, float, float]] = []
@@ -131,6 +134,7 @@ def _advance(
         updates.append((new.value, now, error, mid))
         changes.states[new] += 1
         if msg.callback_url:
+            connector, upstream_id = (upstream or {}).get(mid, (None, None))
             event = status_event(
                 message_id=mid,
                 reference=msg.reference,
@@ -141,6 +145,8 @@ def _advance(
                 parts=msg.parts,
                 error=error,
                 at=now,
+                connector=connector,
+                upstream_id=upstream_id,
             )
             callbacks.append(
                 (
@@ -326,6 +332,7 @@ def record_results(conn: sqlite3.Connection, results: Sequence[PartResult], now:
     errors: dict[str, str | None] = {}
     updates = []
     accepted: list[tuple[str, str]] = []
+    upstream: dict[str, tuple[str, str]] = {}
     refunds: dict[str, int] = {}
     for r in results:
         found = current.get(r.part_id)
@@ -343,12 +350,13 @@ def record_results(conn: sqlite3.Connection, results: Sequence[PartResult], now:
             errors[msg.id] = r.error
         if r.upstream_id is not None and r.connector is not None:
             accepted.append((r.connector, r.upstream_id))
+            upstream[msg.id] = (r.connector, r.upstream_id)
     conn.executemany(
         "UPDATE parts SET state = ?, connector = ?, upstream_id = ?, error = ?,"
         " due_at = COALESCE(?, due_at), updated_at = ? WHERE id = ?",
         updates,
     )
-    _advance(conn, msgs, single, errors, now, changes)
+    _advance(conn, msgs, single, errors, now, changes, upstream)
     _refund(conn, refunds, "refund: parts failed before reaching an upstream", now)
     if accepted and conn.execute("SELECT 1 FROM pending_receipts LIMIT 1").fetchone():
         _match_pending(conn, accepted, now, changes)
@@ -400,6 +408,7 @@ def apply_receipts(
     errors: dict[str, str | None] = {}
     updates = []
     pending = []
+    upstream: dict[str, tuple[str, str]] = {}
     for rc in receipts:
         found = by_upstream.get((rc.connector, rc.upstream_id))
         if found is None:
@@ -410,6 +419,7 @@ def apply_receipts(
             continue  # intermediate (enroute) or duplicate receipt
         by_upstream[(rc.connector, rc.upstream_id)] = (part_id, rc.state, msg)
         msgs.setdefault(msg.id, msg)
+        upstream[msg.id] = (rc.connector, rc.upstream_id)
         updates.append((rc.state.value, rc.error, now, part_id))
         if msg.parts == 1:
             single[msg.id] = rc.state
@@ -419,7 +429,7 @@ def apply_receipts(
         "UPDATE parts SET state = ?, error = COALESCE(?, error), updated_at = ? WHERE id = ?",
         updates,
     )
-    _advance(conn, msgs, single, errors, now, changes)
+    _advance(conn, msgs, single, errors, now, changes, upstream)
     if keep_unmatched and pending:
         conn.executemany(
             "INSERT INTO pending_receipts (connector, upstream_id, state, error, at, received_at)"

@@ -269,14 +269,18 @@ def job(url: str, fmt: str, **event: object) -> CallbackJob:
 
 
 def test_renderer_fills_report_escapes_and_honours_the_mask() -> None:
-    pattern = "http://h/r?d=%d&p=%p&P=%P&q=%q&Q=%Q&T=%T&t=%t&I=%I&F=%F&k=%k&u=%n"
-    url = fill_static(pattern, {"n": "bob", "d": "static values never fill report escapes"})
-    request = render_dlr(job(url, "kannel:3"), 0.0, mask=3)
+    pattern = "http://h/r?d=%d&p=%p&P=%P&q=%q&Q=%Q&T=%T&t=%t&I=%I&F=%F&i=%i&k=%k&u=%n"
+    static = {"n": "bob", "d": "static values never fill report escapes", "i": "nor smsc-id"}
+    url = fill_static(pattern, static)
+    upstream = {"upstream_id": "5f3a/9", "connector": "smsc-a"}
+    request = render_dlr(job(url, "kannel:3", **upstream), 0.0, mask=3)
     assert request is not None and request.method == "GET" and request.body == b""
     assert request.url == (
         "http://h/r?d=1&p=%2B447700900001&P=0044123&q=%2B447700900001&Q=%2B44123"
-        "&T=1800000000&t=2027-01-15+08:00:00&I=01ABC&F=&k=id%3A01ABC&u=bob"
+        "&T=1800000000&t=2027-01-15+08:00:00&I=01ABC&F=5f3a%2F9&i=smsc-a&k=id%3A01ABC&u=bob"
     )
+    no_upstream = render_dlr(job("http://h/?F=%F&i=%i", "kannel:4", status="queued"), 0.0, mask=4)
+    assert no_upstream is not None and no_upstream.url == "http://h/?F=&i="
     assert render_dlr(job(url, "kannel:3", status="sent"), 0.0, mask=3) is None
     sent = render_dlr(job("http://h/?d=%d&A=%A", "kannel:8", status="sent"), 0.0, mask=8)
     assert sent is not None and sent.url == "http://h/?d=8&A=ACK%2F"
@@ -301,7 +305,10 @@ async def test_dlr_url_receives_kannel_reports(tmp_path: Path) -> None:
     try:
         async with running(tmp_path) as gw:
             new = await gw.create_account("client")
-            dlr = f"{sink.base}/dlr?type=%d&to=%p&from=%P&when=%T&id=%I&reply=%A&user=%n&tag=a%%25"
+            dlr = (
+                f"{sink.base}/dlr?type=%d&to=%p&from=%P&when=%T&id=%I&reply=%A&user=%n&tag=a%%25"
+                "&smsc=%i&foreign=%F"
+            )
             query = {
                 "username": new.username,
                 "password": new.password,
@@ -323,6 +330,9 @@ async def test_dlr_url_receives_kannel_reports(tmp_path: Path) -> None:
         assert r.query["to"] == "+447700900123" and r.query["from"] == "Shop"
         assert r.query["user"] == "client" and r.query["tag"] == "a%"
         assert abs(int(r.query["when"]) - time.time()) < 60
+        assert r.query["smsc"] == "loopback"  # the connector that carried it
+    # the upstream SMSC's id, the same in the SMSC's acceptance and in its receipt
+    assert got[0].query["foreign"] != "" and got[0].query["foreign"] == got[1].query["foreign"]
     assert got[0].query["reply"] == "ACK/"
     delivered = got[1].query["reply"]
     assert delivered.startswith(f"id:{got[1].query['id']} sub:001 dlvrd:001 ")

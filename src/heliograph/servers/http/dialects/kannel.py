@@ -127,7 +127,7 @@ def _static_escapes(s: _Static, encoding: str) -> dict[str, str]:
         "R": url_encode(s.dlr_url),
         "v": str(n["validity"]) if n["validity"] >= 0 else "",
         "V": str(n["deferred"]) if n["deferred"] >= 0 else "",
-        **dict.fromkeys("BDxfuUi", ""),
+        **dict.fromkeys("BDxfuU", ""),
     }
 
 

@@ -13,7 +13,15 @@ per report:
    keeps the others, so the stored callback URL is still a pattern;
 2. when a status event is sent, ``render_dlr()`` replaces the per-report
    escapes (``%d`` type, ``%A`` reply text, ``%p``/``%P`` numbers, ``%T``
-   time, …) and collapses ``%%`` to ``%``.
+   time, ``%F`` the upstream SMSC's message id and ``%i`` the connector that
+   carried the part, …) and collapses ``%%`` to ``%``.
+
+``%F`` and ``%i`` come from the status event itself (its ``upstream_id`` and
+``connector``, written by the store with the change), so rendering a report
+reads nothing. Reports that no upstream answer caused (a retry queued, a
+cancel) leave them empty. ``%B`` (``binfo``) and ``%D`` (``meta-data``) are
+empty because the gateway refuses those parameters; ``%u``/``%U`` (UDH),
+``%f`` (SMSC number) and ``%x`` (smsbox id) are empty in Kannel's own reports.
 
 Values put in by the first pass have their ``%`` doubled, so the second pass
 cannot mistake a URL-encoded value for an escape. Unknown escapes are kept
@@ -63,7 +71,7 @@ DLR_TYPE: dict[str, int] = {
 
 _STAT = {"delivered": "DELIVRD", "expired": "EXPIRED", "rejected": "REJECTD"}
 #: Escapes filled per report, from the status event.
-DYNAMIC = frozenset("dAbakSsreIFpPqQtT")
+DYNAMIC = frozenset("dAbakSsreIFipPqQtT")
 
 
 def url_encode(value: str) -> str:
@@ -158,7 +166,8 @@ def dynamic_values(event: Mapping[str, object], kind: int) -> dict[str, str]:
         "t": time.strftime("%Y-%m-%d+%H:%M:%S", time.gmtime(at)),
         "T": str(int(at)),
         "I": str(event["id"]),
-        "F": "",  # the upstream SMSC's id is not part of a status event
+        "F": url_encode(str(event.get("upstream_id") or "")),
+        "i": url_encode(str(event.get("connector") or "")),
     }
 
 
