@@ -112,3 +112,25 @@ def test_account_keys_and_settings_commands(cfg: Path) -> None:
     assert result.exit_code == 0 and "disabled" in result.stdout and "10.0.0.0/8" in result.stdout
     bad = runner.invoke(app, ["accounts", "set", "shop", "--allow-ip", "x", "--config", str(cfg)])
     assert bad.exit_code == 2
+
+
+def test_accounts_set_forwarding_address_and_mo_route_by_email(cfg: Path) -> None:
+    def run(*args: str) -> tuple[int, str]:
+        result = runner.invoke(app, [*args, "--config", str(cfg)])
+        return result.exit_code, " ".join(result.output.split())  # rich wraps long lines
+
+    assert run("accounts", "create", "shop")[0] == 0
+    code, out = run("accounts", "set", "shop", "--email-receipts", "also")
+    assert code == 1 and "need the account's e-mail address" in out
+    code, out = run("accounts", "set", "shop", "--email", "Desk <desk@shop.example>")
+    assert code == 2 and "--email: " in out
+    code, out = run("accounts", "set", "shop", "--email-receipts", "sometimes")
+    assert code == 2 and "--email-receipts: must be off, also or only" in out
+    code, out = run("accounts", "set", "shop", "--email", "desk@shop.example", "--email-receipts",
+                    "only")  # fmt: skip
+    assert code == 0 and "e-mail desk@shop.example (receipts only)" in out
+    code, out = run("routes", "mo", "add", "12345", "shop", "--method", "email")
+    assert code == 0 and "by email (the account's e-mail address)" in out
+    code, out = run("routes", "mo", "add", "12346", "shop", "--method", "email", "--url",
+                    "https://x.example/")  # fmt: skip
+    assert code != 0 and "takes no URL" in out

@@ -239,10 +239,18 @@ def accounts_set(
             'false, "quiet_hours": "22:00-07:00"}\'; {} for the gateway\'s'
         ),
     ] = None,
+    email: Annotated[
+        str | None, typer.Option(help="Address replies and receipts are mailed to")
+    ] = None,
+    no_email: Annotated[bool, typer.Option(help="Remove the e-mail address")] = False,
+    email_receipts: Annotated[
+        str | None,
+        typer.Option(help="Mail status events: off, also (besides the callback URL) or only"),
+    ] = None,
     config: ConfigOpt = None,
 ) -> None:
     """Change an account's settings."""
-    from heliograph.domain.accounts import parse_allowlist, parse_rules
+    from heliograph.domain.accounts import ReceiptMail, parse_allowlist, parse_email, parse_rules
     from heliograph.store.base import AccountChanges
 
     cfg = _config(config)
@@ -256,6 +264,15 @@ def accounts_set(
     except (ValueError, AttributeError) as exc:
         err.print(f"[red]error[/red] --rules: {exc}")
         raise typer.Exit(2) from None
+    try:
+        address = parse_email(email, field="--email") if email is not None else None
+    except ValueError as exc:
+        err.print(f"[red]error[/red] {exc}")
+        raise typer.Exit(2) from None
+    if email_receipts is not None and email_receipts not in set(ReceiptMail):
+        err.print("[red]error[/red] --email-receipts: must be off, also or only")
+        raise typer.Exit(2)
+    receipts = ReceiptMail(email_receipts) if email_receipts is not None else None
     changes = AccountChanges(
         callback_url=callback_url,
         clear_callback_url=no_callback_url,
@@ -263,6 +280,9 @@ def accounts_set(
         is_admin=admin,
         ip_allowlist=allowlist,
         rules=own_rules,
+        email=address,
+        clear_email=no_email,
+        email_receipts=receipts,
     )
 
     async def work(gw: Any) -> Any:
@@ -274,7 +294,8 @@ def accounts_set(
         f"{'disabled' if account.disabled else 'enabled'}, "
         f"{'admin, ' if account.is_admin else ''}"
         f"from {', '.join(account.ip_allowlist) or 'anywhere'}, "
-        f"rules {json.dumps(account.rules.as_dict())}"
+        f"rules {json.dumps(account.rules.as_dict())}, "
+        f"e-mail {account.email or '-'} (receipts {account.email_receipts.value})"
     )
 
 

@@ -58,9 +58,10 @@ def routes_mo_add(
     number: Annotated[str, typer.Argument(help="+447700900000, a prefix 4477009* or * for all")],
     account: str,
     keyword: Annotated[str | None, typer.Option(help="Only MO whose first word is this")] = None,
-    method: Annotated[str, typer.Option(help="http (callback URL) or smpp (receiver binds)")] = (
-        "http"
-    ),
+    method: Annotated[
+        str,
+        typer.Option(help="http (callback URL), smpp (receiver binds) or email (its address)"),
+    ] = "http",
     url: Annotated[str | None, typer.Option(help="http: URL (default: the account's)")] = None,
     format: Annotated[
         str,
@@ -87,9 +88,11 @@ def routes_mo_add(
         return await gw.store.add_mo_route(spec, owner.id, gw.clock.now())
 
     route = base._store_command(cfg, work)
-    how = route.url or (
-        "the account's callback URL" if route.method == "http" else "its receiver binds"
-    )
+    how = route.url or {
+        "http": "the account's callback URL",
+        "smpp": "its receiver binds",
+        "email": "the account's e-mail address",
+    }.get(route.method, "")
     base.console.print(
         f"route {route.id}: {route.number}"
         + (f" keyword {route.keyword!r}" if route.keyword else "")

@@ -8,10 +8,14 @@ import hmac
 import pytest
 
 from heliograph.domain.accounts import (
+    Account,
     CredentialKind,
+    ReceiptMail,
     api_key_credential,
     hash_api_key,
     hash_secret,
+    parse_email,
+    receipt_url,
     secret_credential,
     sign_callback,
     verify_callback_signature,
@@ -141,3 +145,40 @@ def test_verify_callback_signature_custom_tolerance() -> None:
 )
 def test_verify_callback_signature_malformed_header_is_false(header: str) -> None:
     assert not verify_callback_signature(SECRET, header, BODY, now=T)
+
+
+@pytest.mark.parametrize(
+    "bad",
+    ["", "ops", "@example.org", "ops@", "Ops <ops@example.org>", "a@x.org, b@x.org",
+     "o ps@example.org", "ops@exa\nmple.org", "x" * 65 + "@example.org"],
+)  # fmt: skip
+def test_parse_email_refuses_anything_but_one_plain_address(bad: str) -> None:
+    with pytest.raises(ValueError, match=r"^email: "):
+        parse_email(bad)
+    assert parse_email("desk+sms@shop.example") == "desk+sms@shop.example"
+
+
+@pytest.mark.parametrize(
+    ("callback", "email", "receipts", "url"),
+    [
+        ("https://a.example/cb", None, ReceiptMail.OFF, "https://a.example/cb"),
+        ("https://a.example/cb", "o@a.example", ReceiptMail.OFF, "https://a.example/cb"),
+        ("https://a.example/cb", "o@a.example", ReceiptMail.ALSO, "https://a.example/cb"),
+        (None, "o@a.example", ReceiptMail.ALSO, "mailto:o@a.example"),
+        ("https://a.example/cb", "o@a.example", ReceiptMail.ONLY, "mailto:o@a.example"),
+        (None, "o@a.example", ReceiptMail.OFF, None),
+    ],
+)
+def test_receipt_url_is_where_status_events_go_by_default(
+    callback: str | None, email: str | None, receipts: ReceiptMail, url: str | None
+) -> None:
+    account = Account(
+        id=AccountId("a"),
+        name="a",
+        callback_url=callback,
+        callback_secret="s",
+        created_at=0.0,
+        email=email,
+        email_receipts=receipts,
+    )
+    assert receipt_url(account) == url

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 
 from heliograph.domain.accounts import Account
@@ -76,7 +78,9 @@ def test_route_spec_validation_names_the_field() -> None:
     spec = mo_route_spec("+447700900000", keyword="Pizza", method="http", url="https://x.example/")
     assert spec.keyword == "pizza" and spec.method is DeliveryMethod.HTTP
     for kwargs, field in (
-        ({"method": "email"}, "method"),
+        ({"method": "fax"}, "method"),
+        ({"method": "email", "url": "https://x.example/"}, "url"),
+        ({"method": "email", "format": "ozeki"}, "format"),
         ({"method": "smpp", "url": "https://x.example/"}, "url"),
         ({"url": "ftp://x"}, "url"),
         ({"keyword": "two words"}, "keyword"),
@@ -147,6 +151,19 @@ def test_route_url_overrides_and_smpp_goes_to_the_receiver_binds() -> None:
     assert smpp.delivery is not None
     assert smpp.delivery.url == SMPP_MO_URL and smpp.delivery.format == "smpp"
     assert smpp.delivery.event["keyword"] == "pizza" and smpp.record.keyword == "pizza"
+
+
+def test_an_email_route_mails_the_account_address_or_says_why_not() -> None:
+    email = route(1, "*", method=DeliveryMethod.EMAIL)
+    shop = replace(account(), email="desk@shop.example")
+    plan = plan_mo(mo("STOP"), email, shop, Keywords.of(), T0)
+    assert plan.delivery is not None
+    assert (plan.delivery.url, plan.delivery.format) == ("mailto:desk@shop.example", "email")
+    assert plan.delivery.event["text"] == "STOP" and plan.delivery.event["to"] == "+447700900000"
+    assert plan.consent is not None  # keywords act whatever the delivery method
+    none = plan_mo(mo(), email, account(), None, T0)
+    assert none.delivery is None and none.record.account_id == A
+    assert none.undelivered == "account shop has no e-mail address (accounts set --email)"
 
 
 def test_routed_mo_without_any_url_is_kept_with_a_reason() -> None:

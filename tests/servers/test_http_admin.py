@@ -196,3 +196,30 @@ async def test_rules_survive_the_store(admin: Admin) -> None:
     await accounts.update(shop, AccountChanges(rules=AccountRules(quiet_hours="", floods=False)))
     again = await accounts.named("shop")
     assert again.rules == AccountRules(quiet_hours="", floods=False)
+
+
+async def test_the_forwarding_address_and_receipt_choice_through_the_admin_api(
+    admin: Admin,
+) -> None:
+    async def patch(body: dict[str, object]) -> tuple[int, dict[str, object]]:
+        resp = await admin.client.patch("/v1/accounts/shop", json=body, headers=admin.admin)
+        return resp.status, await resp.json()
+
+    status, body = await patch({"email_receipts": "also"})
+    assert status == 400 and body["error"]["field"] == "email_receipts"  # type: ignore[index]
+    status, body = await patch({"email": "desk@shop.example", "email_receipts": "only"})
+    assert status == 200
+    assert (body["email"], body["email_receipts"]) == ("desk@shop.example", "only")
+    for bad, field in [
+        ({"email": "Desk <desk@shop.example>"}, "email"),
+        ({"email": "desk"}, "email"),
+        ({"email_receipts": "sometimes"}, "email_receipts"),
+    ]:
+        status, body = await patch(bad)
+        assert status == 400 and body["error"]["field"] == field, bad  # type: ignore[index]
+    status, body = await patch({"email": None})  # receipts by mail need the address
+    assert status == 400 and body["error"]["field"] == "email_receipts"  # type: ignore[index]
+    status, body = await patch({"email": None, "email_receipts": "off"})
+    assert status == 200 and (body["email"], body["email_receipts"]) == (None, "off")
+    got = await (await admin.client.get("/v1/accounts/shop", headers=admin.admin)).json()
+    assert (got["email"], got["email_receipts"]) == (None, "off")

@@ -39,6 +39,17 @@ class CredentialKind(StrEnum):
     SMPP = "smpp"  # SMPP bind: system_id + password
 
 
+class ReceiptMail(StrEnum):
+    """Whether status events of an account's messages are mailed to its ``email``."""
+
+    OFF = "off"
+    ALSO = "also"  # besides the callback URL
+    ONLY = "only"  # instead of the account's callback URL
+
+
+_NOT_IN_ADDRESS = frozenset(' \t<>(),;:"[]\\')
+
+
 @dataclass(frozen=True, slots=True, kw_only=True)
 class AccountRules:
     """An account's own protective rules; None keeps the gateway's setting."""
@@ -100,6 +111,47 @@ class Account:
     # The account that funds and oversees this one (a sub-account); None: top level.
     # One level only: a parent has no parent itself (domain.family).
     parent_id: AccountId | None = None
+    # Where replies (MO routes with method email) and, as ``email_receipts`` says,
+    # status events are forwarded as e-mail (docs/email.md); None: nowhere.
+    email: str | None = None
+    email_receipts: ReceiptMail = ReceiptMail.OFF
+
+
+def parse_email(value: str, *, field: str = "email") -> str:
+    """One plain address (``local@domain``, RFC 5321 §4.5.3.1: at most 254 characters).
+
+    Display names, lists, white space and control characters are refused, so that the
+    address can go into a mail header and an SMTP ``RCPT TO`` as it is.
+    Raises: ValueError naming ``field``.
+    """
+    local, at, domain = value.rpartition("@")
+    if (
+        not at
+        or not local
+        or not domain
+        or len(value) > 254
+        or len(local) > 64
+        or not value.isprintable()
+        or any(c in value for c in _NOT_IN_ADDRESS)
+        or "@" in local
+    ):
+        raise ValueError(f"{field}: {value!r} is not an e-mail address such as ops@example.org")
+    return value
+
+
+def receipt_url(account: Account) -> str | None:
+    """Where status events of the account's messages go when a request names no URL.
+
+    ``only``: the account's address by e-mail; ``also`` without a callback URL: the
+    same; otherwise the account's callback URL (``also`` copies its events to the
+    address when they are delivered: services/callbacks.py).
+    """
+    mailto = f"mailto:{account.email}" if account.email else None
+    if mailto and account.email_receipts is ReceiptMail.ONLY:
+        return mailto
+    if mailto and account.email_receipts is ReceiptMail.ALSO:
+        return account.callback_url or mailto
+    return account.callback_url
 
 
 def parse_allowlist(entries: Iterable[str]) -> tuple[str, ...]:

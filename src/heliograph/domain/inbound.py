@@ -10,8 +10,9 @@ ties go to the oldest route.
 A route names an account and its delivery method: ``http`` (the signed JSON
 ``message.received`` event POSTed to the route's URL, else the account's
 callback URL, or with a ``format`` an HTTP dialect's own request, rendered by
-the callback renderer registered as ``<format>-mo``) or ``smpp`` (a
-deliver_sm on the account's receiver binds). The
+the callback renderer registered as ``<format>-mo``), ``smpp`` (a
+deliver_sm on the account's receiver binds) or ``email`` (a mail to the
+account's address, which the ``email`` callback target renders). The
 event goes into the callback outbox in the same commit as the MO itself
 (``plan_mo`` says what to write; the store writes it). An MO that no route
 matches is kept with no account.
@@ -41,6 +42,7 @@ from heliograph.domain.optout import (
 from heliograph.domain.rejections import Rejected, RejectReason
 
 SMPP_MO_URL = "smpp:mo"
+EMAIL_FORMAT = "email"  # the callback target that mails status events and MO (servers/smtp)
 _NUMBER = re.compile(r"\+?([0-9]{1,15})(\*?)")
 _URL = re.compile(r"https?://\S{1,2040}")
 _FORMAT = re.compile(r"[a-z][a-z0-9_]{0,31}(:\S{1,200})?")
@@ -51,6 +53,7 @@ _PUNCTUATION = ".!?,;:'\""
 class DeliveryMethod(StrEnum):
     HTTP = "http"
     SMPP = "smpp"
+    EMAIL = "email"
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -60,7 +63,7 @@ class MoRoute:
     keyword: str | None  # case-folded first word, or None for any text
     account_id: AccountId
     method: DeliveryMethod
-    url: str | None  # http only; None: the account's callback URL
+    url: str | None  # http only; None: the account's callback URL (email: its address)
     created_at: float
     format: str = JSON_FORMAT  # http only: "json", or a dialect's "name" / "name:params"
 
@@ -124,13 +127,16 @@ def mo_route_spec(
         how = DeliveryMethod(method)
     except ValueError:
         raise Rejected(
-            RejectReason.INVALID_REQUEST, "method must be http or smpp", field="method"
+            RejectReason.INVALID_REQUEST, "method must be http, smpp or email", field="method"
         ) from None
     if url is not None:
-        if how is DeliveryMethod.SMPP:
+        if how is not DeliveryMethod.HTTP:
             raise Rejected(
                 RejectReason.INVALID_REQUEST,
-                "an smpp route delivers on the account's receiver binds and takes no URL",
+                "an smpp route delivers on the account's receiver binds and takes no URL"
+                if how is DeliveryMethod.SMPP
+                else "an email route mails the account's address (accounts set --email) "
+                "and takes no URL",
                 field="url",
             )
         if not _URL.fullmatch(url):
@@ -140,10 +146,10 @@ def mo_route_spec(
                 field="url",
             )
     if format != JSON_FORMAT:
-        if how is DeliveryMethod.SMPP:
+        if how is not DeliveryMethod.HTTP:
             raise Rejected(
                 RejectReason.INVALID_REQUEST,
-                "an smpp route delivers deliver_sm and takes no format",
+                f"an {how.value} route takes no format",
                 field="format",
             )
         if not _FORMAT.fullmatch(format):
@@ -214,7 +220,7 @@ class MoDelivery:
     """The outbox entry that carries an MO event to its account."""
 
     url: str
-    format: str  # "json" (signed HTTP POST), "smpp" (deliver_sm) or a dialect's "<name>-mo"
+    format: str  # "json" (signed POST), "smpp" (deliver_sm), "email" or a dialect's "<name>-mo"
     event: dict[str, Any]
 
 
@@ -280,6 +286,15 @@ def plan_mo(
     event = mo_event(mo, route.keyword)
     if route.method is DeliveryMethod.SMPP:
         delivery = MoDelivery(url=SMPP_MO_URL, format="smpp", event=event)
+    elif route.method is DeliveryMethod.EMAIL:
+        if account.email is None:
+            return MoPlan(
+                record=record,
+                delivery=None,
+                consent=consent,
+                undelivered=f"account {account.name} has no e-mail address (accounts set --email)",
+            )
+        delivery = MoDelivery(url=f"mailto:{account.email}", format=EMAIL_FORMAT, event=event)
     else:
         url = route.url or account.callback_url
         if url is None:

@@ -19,6 +19,7 @@ from heliograph.domain.accounts import (
     Account,
     Credential,
     CredentialKind,
+    ReceiptMail,
     api_key_credential,
     hash_api_key,
     ip_allowed,
@@ -250,6 +251,15 @@ class AccountService:
         self._keys.clear()
 
     async def update(self, account: Account, changes: AccountChanges) -> Account:
+        """Raises: Rejected(NOT_FOUND; INVALID_REQUEST: receipts by e-mail without an address)."""
+        email = None if changes.clear_email else (changes.email or account.email)
+        receipts = changes.email_receipts or account.email_receipts
+        if receipts is not ReceiptMail.OFF and email is None:
+            raise Rejected(
+                RejectReason.INVALID_REQUEST,
+                f"receipts by e-mail ({receipts.value}) need the account's e-mail address",
+                field="email_receipts",
+            )
         try:
             updated = await self._admin().update_account(account.id, changes)
         except NotFound as exc:

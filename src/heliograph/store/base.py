@@ -24,7 +24,13 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Protocol, runtime_checkable
 
-from heliograph.domain.accounts import Account, AccountRules, Credential, CredentialKind
+from heliograph.domain.accounts import (
+    Account,
+    AccountRules,
+    Credential,
+    CredentialKind,
+    ReceiptMail,
+)
 from heliograph.domain.ids import AccountId, ConnectorId, MessageId, PartId, UpstreamId
 from heliograph.domain.inbound import MoPlan, MoRecord, MoRoute, MoRouteSpec
 from heliograph.domain.messages import MessageState, MessageView, NewMessage
@@ -214,6 +220,9 @@ class AccountChanges:
     is_admin: bool | None = None
     ip_allowlist: tuple[str, ...] | None = None
     rules: AccountRules | None = None
+    email: str | None = None
+    clear_email: bool = False
+    email_receipts: ReceiptMail | None = None
 
 
 @runtime_checkable
@@ -358,6 +367,10 @@ class Store(Protocol):
     async def finish_callbacks(
         self, done: Sequence[int], retry: Sequence[CallbackRetry], dead: Sequence[int]
     ) -> None: ...
+
+    async def copy_callback(self, job_id: int, url: str, format: str, now: float) -> bool:
+        """Queue a copy of an outbox event for another destination, due now (a status event
+        also mailed); False when the event is no longer in the outbox."""
 
     async def release_callbacks(self, account_id: AccountId, format: str, now: float) -> int:
         """Make the account's waiting outbox events of ``format`` due now; returns how many.

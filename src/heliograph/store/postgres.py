@@ -174,8 +174,8 @@ class PostgresStore(
                 await check_parent(conn, account.id, account.parent_id)
             await conn.execute(
                 "INSERT INTO accounts (id, name, callback_url, callback_secret, created_at,"
-                " disabled, is_admin, ip_allowlist, rules, parent_id)"
-                " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+                " disabled, is_admin, ip_allowlist, rules, parent_id, email, email_receipts)"
+                " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
                 *account_row(account),
             )
             if account.parent_id is not None:

@@ -16,7 +16,13 @@ import json
 from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
 
-from heliograph.domain.accounts import Account, Credential, CredentialKind, parse_rules
+from heliograph.domain.accounts import (
+    Account,
+    Credential,
+    CredentialKind,
+    ReceiptMail,
+    parse_rules,
+)
 from heliograph.domain.ids import AccountId, MessageId
 from heliograph.store.base import AccountChanges, Balance, Conflict, NotFound
 from heliograph.store.postgres_credit import balance, change_balance
@@ -26,7 +32,7 @@ T = TypeVar("T")
 
 ACCOUNT_COLUMNS = (
     "a.id, a.name, a.callback_url, a.callback_secret, a.created_at, a.disabled, a.is_admin,"
-    " a.ip_allowlist, a.rules, a.parent_id"
+    " a.ip_allowlist, a.rules, a.parent_id, a.email, a.email_receipts"
 )
 
 
@@ -43,6 +49,8 @@ def account_row(account: Account) -> tuple[Any, ...]:
         ",".join(account.ip_allowlist),
         json.dumps(account.rules.as_dict()),
         account.parent_id or "",
+        account.email,
+        account.email_receipts.value,
     )
 
 
@@ -59,6 +67,8 @@ def account_of(row: Record) -> Account:
         ip_allowlist=tuple(n for n in row[7].split(",") if n),
         rules=parse_rules(json.loads(row[8])),
         parent_id=row[9] or None,
+        email=row[10],
+        email_receipts=ReceiptMail(row[11]),
     )
 
 
@@ -126,11 +136,18 @@ class PostgresAccountAdmin:
                     "rules",
                     json.dumps(changes.rules.as_dict()) if changes.rules is not None else None,
                 ),
+                ("email", None if changes.clear_email else changes.email),
+                (
+                    "email_receipts",
+                    changes.email_receipts.value if changes.email_receipts is not None else None,
+                ),
             ):
                 if value is None:
                     continue
                 values.append(",".join(value) if isinstance(value, tuple) else value)
                 sets.append(f"{column} = ${len(values)}")
+            if changes.clear_email:
+                sets.append("email = NULL")
             if sets:
                 await conn.execute(f"UPDATE accounts SET {', '.join(sets)} WHERE id = $1", *values)
             row = await conn.fetchrow(

@@ -43,6 +43,25 @@ class PostgresInbound:
     async def _pg_write(self, job: Callable[[Conn], Awaitable[T]]) -> T:
         raise NotImplementedError
 
+    # outbox copies (receipts also mailed: services/callbacks.py) ------------
+
+    async def copy_callback(self, job_id: int, url: str, format: str, now: float) -> bool:
+        """Queue a copy of an outbox event for another destination, due now (as on SQLite)."""
+
+        async def job(conn: Conn) -> bool:
+            status: str = await conn.execute(
+                "INSERT INTO callbacks (account_id, message_id, url, format, body,"
+                " next_attempt_at, created_at)"
+                " SELECT account_id, message_id, $1, $2, body, $3, $3 FROM callbacks WHERE id = $4",
+                url,
+                format,
+                now,
+                job_id,
+            )
+            return status != "INSERT 0 0"
+
+        return await self._pg_write(job)
+
     # MO routes --------------------------------------------------------------
 
     async def add_mo_route(self, spec: MoRouteSpec, account_id: AccountId, now: float) -> MoRoute:

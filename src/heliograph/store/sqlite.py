@@ -20,7 +20,13 @@ from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any, TypeVar
 
-from heliograph.domain.accounts import Account, Credential, CredentialKind, parse_rules
+from heliograph.domain.accounts import (
+    Account,
+    Credential,
+    CredentialKind,
+    ReceiptMail,
+    parse_rules,
+)
 from heliograph.domain.ids import AccountId, ConnectorId, MessageId, UpstreamId
 from heliograph.domain.messages import MessageState, MessageView
 from heliograph.domain.messages import NewMessage as NewMessage
@@ -117,8 +123,8 @@ class SqliteStore(SqliteInbound, SqliteContent):  # MO...: sqlite_inbound; MMS: 
                 check_parent(conn, account.id, account.parent_id)
             conn.execute(
                 "INSERT INTO accounts (id, name, callback_url, callback_secret, created_at,"
-                " disabled, is_admin, ip_allowlist, rules, parent_id)"
-                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                " disabled, is_admin, ip_allowlist, rules, parent_id, email, email_receipts)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (
                     account.id,
                     account.name,
@@ -130,6 +136,8 @@ class SqliteStore(SqliteInbound, SqliteContent):  # MO...: sqlite_inbound; MMS: 
                     ",".join(account.ip_allowlist),
                     json.dumps(account.rules.as_dict()),
                     account.parent_id or "",
+                    account.email,
+                    account.email_receipts.value,
                 ),
             )
             if account.parent_id is not None:  # kept in its parent's currency
@@ -378,7 +386,7 @@ class SqliteStore(SqliteInbound, SqliteContent):  # MO...: sqlite_inbound; MMS: 
 
 _ACCOUNT_COLUMNS = (
     "a.id, a.name, a.callback_url, a.callback_secret, a.created_at, a.disabled, a.is_admin,"
-    " a.ip_allowlist, a.rules, a.parent_id"
+    " a.ip_allowlist, a.rules, a.parent_id, a.email, a.email_receipts"
 )
 
 
@@ -394,6 +402,8 @@ def _account(row: Sequence[Any]) -> Account:
         ip_allowlist=tuple(n for n in row[7].split(",") if n),
         rules=parse_rules(json.loads(row[8])),
         parent_id=row[9] or None,
+        email=row[10],
+        email_receipts=ReceiptMail(row[11]),
     )
 
 

@@ -87,6 +87,14 @@ class SqliteAccountAdmin:
             if changes.rules is not None:
                 sets.append("rules = ?")
                 values.append(json.dumps(changes.rules.as_dict()))
+            if changes.clear_email:
+                sets.append("email = NULL")
+            elif changes.email is not None:
+                sets.append("email = ?")
+                values.append(changes.email)
+            if changes.email_receipts is not None:
+                sets.append("email_receipts = ?")
+                values.append(changes.email_receipts.value)
             if sets:
                 conn.execute(
                     f"UPDATE accounts SET {', '.join(sets)} WHERE id = ?", (*values, account_id)

@@ -40,6 +40,25 @@ class SqliteInbound:
     async def _write(self, job: Callable[[sqlite3.Connection], T]) -> T:
         raise NotImplementedError
 
+    # outbox copies (receipts also mailed: services/callbacks.py) ------------
+
+    async def copy_callback(self, job_id: int, url: str, format: str, now: float) -> bool:
+        """Queue a copy of an outbox event for another destination, due now.
+
+        False when the event is no longer in the outbox.
+        """
+
+        def job(conn: sqlite3.Connection) -> bool:
+            cur = conn.execute(
+                "INSERT INTO callbacks (account_id, message_id, url, format, body,"
+                " next_attempt_at, created_at)"
+                " SELECT account_id, message_id, ?, ?, body, ?, ? FROM callbacks WHERE id = ?",
+                (url, format, now, now, job_id),
+            )
+            return cur.rowcount > 0
+
+        return await self._write(job)
+
     # MO routes --------------------------------------------------------------
 
     async def add_mo_route(self, spec: MoRouteSpec, account_id: AccountId, now: float) -> MoRoute:

@@ -2,14 +2,15 @@
 
 ``/v1/accounts`` lists and creates accounts (a new account's credentials are in
 the answer, once); ``/v1/accounts/{name}`` reads and changes one (callback
-URL, disabled, admin, IP allowlist); ``/v1/accounts/{name}/keys`` lists, adds
+URL, disabled, admin, IP allowlist, rules, the e-mail address replies and receipts
+are forwarded to); ``/v1/accounts/{name}/keys`` lists, adds
 and revokes API keys (keys are shown once and listed by id, the start of their
 hash); ``/v1/accounts/{name}/credit`` adds credit. Any other account gets 403.
 """
 
 from __future__ import annotations
 
-from typing import Annotated, Any, TypeVar
+from typing import Annotated, Any, Literal, TypeVar
 
 import msgspec
 from aiohttp import web
@@ -17,8 +18,10 @@ from aiohttp import web
 from heliograph.domain.accounts import (
     Account,
     AccountRules,
+    ReceiptMail,
     hash_api_key,
     parse_allowlist,
+    parse_email,
     parse_rules,
 )
 from heliograph.domain.pricing import from_micros, parse_amount, to_micros
@@ -40,6 +43,8 @@ class AccountBody(msgspec.Struct):
     admin: bool
     ip_allowlist: list[str]
     rules: dict[str, Any]
+    email: str | None
+    email_receipts: str
 
 
 class AccountList(msgspec.Struct):
@@ -59,6 +64,8 @@ class AccountPatch(msgspec.Struct, forbid_unknown_fields=True):
     admin: bool | None = None
     ip_allowlist: list[str] | None = None
     rules: dict[str, Any] | None = None
+    email: str | msgspec.UnsetType | None = msgspec.UNSET  # null removes it
+    email_receipts: Literal["off", "also", "only"] | None = None
 
 
 class KeyBody(msgspec.Struct):
@@ -94,6 +101,8 @@ def _body(account: Account) -> AccountBody:
         admin=account.is_admin,
         ip_allowlist=list(account.ip_allowlist),
         rules=account.rules.as_dict(),
+        email=account.email,
+        email_receipts=account.email_receipts.value,
     )
 
 
@@ -126,6 +135,13 @@ def _rules(data: dict[str, Any]) -> AccountRules:
     except ValueError as exc:
         key = str(exc).split(":", 1)[0]
         raise Rejected(RejectReason.INVALID_REQUEST, str(exc), field=key) from exc
+
+
+def _email(value: str) -> str:
+    try:
+        return parse_email(value)
+    except ValueError as exc:
+        raise Rejected(RejectReason.INVALID_REQUEST, str(exc), field="email") from exc
 
 
 async def list_accounts(request: web.Request) -> web.Response:
@@ -165,6 +181,9 @@ async def patch_account(request: web.Request) -> web.Response:
         is_admin=patch.admin,
         ip_allowlist=_allowlist(patch.ip_allowlist) if patch.ip_allowlist is not None else None,
         rules=_rules(patch.rules) if patch.rules is not None else None,
+        email=_email(patch.email) if isinstance(patch.email, str) else None,
+        clear_email=patch.email is None,
+        email_receipts=ReceiptMail(patch.email_receipts) if patch.email_receipts else None,
     )
     return json_response(_body(await accounts.update(target, changes)))
 
