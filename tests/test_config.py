@@ -50,6 +50,8 @@ def test_file_and_environment_overrides(tmp_path: Path) -> None:
         ('[[connectors]]\nname = "a"\ndelivery_ratio = 2\n', {}, "connectors[0].delivery_ratio"),
         ("[[connectors]]\nreceipt_delay_s = 1\n", {}, "connectors[0].name"),
         ('log_level = "loud"\n', {}, "log_level"),
+        ('[content]\nwalled_garden = ["44 770"]\n', {}, "content.walled_garden"),
+        ('[content]\nwalled_garden = "44770"\n', {}, "content.walled_garden"),
         ("[http\n", {}, "h.toml"),
     ],
 )
@@ -121,3 +123,11 @@ def test_routes_section_builds_strategies_and_checks_connectors(tmp_path: Path) 
         with pytest.raises(ConfigError) as info:
             load(str(path), env={})
         assert key in str(info.value), text
+
+
+def test_content_walled_garden_prefixes(tmp_path: Path) -> None:
+    path = tmp_path / "h.toml"
+    path.write_text('[content]\nwalled_garden = ["44770", "+3538"]\n')
+    assert load(str(path), env={}).content.walled_garden == ("44770", "+3538")
+    path.write_text("")
+    assert load(str(path), env={}).content.walled_garden == ()
