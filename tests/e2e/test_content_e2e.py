@@ -373,3 +373,47 @@ async def test_csoft_seed_mms_is_sent_and_fetched(gw: Gateway, smsc: FakeSmsc) -
     assert isinstance(conf, RetrieveConf)
     gif = next(p for p in conf.parts if p.content_location == "smiley1.gif")
     assert gif.content_type.media_type == "image/gif" and gif.data.startswith(b"GIF89a")
+
+
+async def test_csoft_seed_wap_push_is_kept_sent_and_opened_in_the_browser(
+    gw: Gateway, smsc: FakeSmsc
+) -> None:
+    """The csoft document's barcode JPEG by WAP Push, replayed verbatim: a Service
+    Indication reaches the SMSC, its href serves the JPEG, and the file is kept in the
+    library under the number the answer gives, to be sent again by MMSFileWAP."""
+    from urllib.parse import parse_qs
+
+    from tests.servers.dialects.test_csoft import SEED_REQUESTS
+
+    now = time.time()
+    account = Account(
+        id=AccountId(uuid.uuid4().hex),
+        name="ANOther.12345",
+        callback_url=None,
+        callback_secret="whsec_test",
+        created_at=now,
+    )
+    cred = secret_credential(
+        account.id, CredentialKind.PIN, "ANOther.12345", "123456", os.urandom(16), now
+    )
+    await gw.store.create_account(account, [cred])
+    form = SEED_REQUESTS["wap_push_barcode"].partition("\n\n")[2]
+    jpeg = bytes.fromhex(parse_qs(form)["WAPPushFileData1"][0])
+    url = f"http://127.0.0.1:{gw.http_port}/webservices/http/sendmms"
+    headers = {"Content-Type": "application/x-www-form-urlencoded"}
+    async with aiohttp.ClientSession() as http:
+        async with http.post(url, data=form + "&ResponseFormat=1", headers=headers) as resp:
+            answer = await resp.text()
+        assert answer.startswith("MessageIdentifier=") and "&Report=%2D2&" in answer
+        assert answer.endswith("&LibraryNumber=80000")
+        (pdu,) = await _upstream(smsc, 1)
+        si = decode_si(decode_push(split_user_data(pdu.short_message)[1]).data)
+        assert si.text == "Your barcode ticket"
+        assert si.href.startswith(f"http://127.0.0.1:{gw.http_port}/wap/")
+        async with http.get(si.href) as resp:
+            assert resp.status == 200 and resp.headers["Content-Type"] == "image/jpeg"
+            assert await resp.read() == jpeg
+        again = "Username=ANOther.12345&PIN=123456&SendTo=447700912345&MMSFileWAP=80000"
+        async with http.post(url, data=again, headers=headers) as resp:
+            assert await resp.text() == "-2 - Accepted by csoft: queued"
+    assert len(await _upstream(smsc, 2)) == 2
