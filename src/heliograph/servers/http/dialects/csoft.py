@@ -56,7 +56,7 @@ from heliograph.servers.http.dialects.csoft_reports import (
     format_entries,
 )
 from heliograph.services.library import LibraryService
-from heliograph.services.submit import Render
+from heliograph.services.submit import Render, SubmitResult
 from heliograph.store.base import IdempotentAnswer
 
 PATHS = ("/webservices/http/sendsms", "/webservices/http/sendmms")
@@ -145,6 +145,18 @@ def _valid(number: str) -> bool:
     return True
 
 
+async def _submit(
+    request: web.Request, req: SubmitRequest, account: Account, render: Render
+) -> SubmitResult:
+    if isinstance(req.content, Mms):  # composed, stored, notified: services/content.py
+        mms = request.app.get(MMS)
+        if mms is None:
+            kind = "WAP PUSH" if req.content.wap_push else "MMS Notification"
+            raise CsoftError(Report.NOT_SUPPORTED, f"{kind} content")
+        return await mms.submit(req, account, render, base_url=base_url(request))
+    return await request.app[SERVICES].submit.submit(req, account, render)
+
+
 async def send(request: web.Request) -> web.Response:
     if request.method not in ("GET", "POST"):
         return _answer([entry(Report.INVALID_PARAMETER, "use GET or POST")], 0, status=405)
@@ -167,15 +179,7 @@ async def send(request: web.Request) -> web.Response:
             schedule_at=general.send_at,
             delay_s=general.delay_min * 60.0 if general.delay_min is not None else None,
         )
-        render = _render(form.response_format)
-        if isinstance(content, Mms):  # composed, stored, notified: services/content.py
-            mms = request.app.get(MMS)
-            if mms is None:
-                kind = "WAP PUSH" if content.wap_push else "MMS Notification"
-                raise CsoftError(Report.NOT_SUPPORTED, f"{kind} content")
-            result = await mms.submit(req, account, render, base_url=base_url(request))
-        else:
-            result = await request.app[SERVICES].submit.submit(req, account, render)
+        result = await _submit(request, req, account, _render(form.response_format))
         sent = any(p.message is not None for p in result.plans)
         number = await _keep(library, account, upload, sent)
     except (CsoftError, Rejected) as exc:
