@@ -29,6 +29,7 @@ from rich.table import Table
 
 from heliograph import __version__
 from heliograph.cli_books import register as register_books
+from heliograph.cli_content import register as register_content
 from heliograph.cli_inbound import register as register_inbound
 from heliograph.cli_library import register as register_library
 from heliograph.config import Config, ConfigError, as_dict, load, redact_url
@@ -51,6 +52,7 @@ app.add_typer(text_app, name="text")
 register_inbound(app, accounts_app)  # routes, optouts, simulate, accounts test-mode
 register_books(app)  # books, templates: docs/books.md
 register_library(app)  # library: docs/content.md
+register_content(app)  # content upload, mms build|decode: docs/content.md
 
 console = Console()
 err = Console(stderr=True)
