@@ -77,6 +77,7 @@ from heliograph.services.metrics import Metrics
 from heliograph.services.ports import CallbackSender, Clock, Connector, SystemClock
 from heliograph.services.receipts import ReceiptService
 from heliograph.services.scheduler import Scheduler
+from heliograph.services.subaccounts import SubAccountService
 from heliograph.services.submit import SubmitService
 from heliograph.store.base import Changes, Store, StoreError
 from heliograph.store.sqlite import SqliteStore
@@ -322,6 +323,9 @@ class Gateway:
         self.accounts = AccountService(
             self.store, self.clock, administration=account_admin(self.store)
         )
+        self.subaccounts = SubAccountService(  # docs/api.md "Sub-accounts"
+            self.store, self.accounts, self.clock, administration=account_admin(self.store)
+        )
         self.modes = ModesCache(self.store, self.clock)
         self.books = BookService(  # address books and templates: docs/books.md
             address_books(self.store), self.clock, max_recipients=d.max_recipients
@@ -519,6 +523,7 @@ class Gateway:
             clock=self.clock,
             books=self.books,
             library=LibraryService(content_library(self.store), self.clock),
+            subaccounts=self.subaccounts,
         )
 
     def _http_app(self) -> web.Application:

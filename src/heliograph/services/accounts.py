@@ -13,7 +13,7 @@ import os
 import secrets
 import string
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from heliograph.domain.accounts import (
     Account,
@@ -26,6 +26,7 @@ from heliograph.domain.accounts import (
     secret_credential,
     verify_secret,
 )
+from heliograph.domain.family import child_prices, child_senders
 from heliograph.domain.ids import AccountId
 from heliograph.domain.pricing import PriceList, merge
 from heliograph.domain.rejections import Rejected, RejectReason
@@ -88,8 +89,13 @@ class AccountService:
         callback_url: str | None = None,
         is_admin: bool = False,
         ip_allowlist: tuple[str, ...] = (),
+        parent_id: AccountId | None = None,
     ) -> NewAccount:
-        """Raises: Rejected(INVALID_REQUEST) for a bad or taken name."""
+        """An account, a sub-account of ``parent_id`` when given (domain/family.py).
+
+        Raises: Rejected(INVALID_REQUEST) for a bad or taken name or a parent that is a
+        sub-account itself; Rejected(NOT_FOUND) for no such parent.
+        """
         if not name or len(name) > 64 or not set(name) <= _NAME_CHARS:
             raise Rejected(
                 RejectReason.INVALID_REQUEST,
@@ -105,6 +111,7 @@ class AccountService:
             created_at=now,
             is_admin=is_admin,
             ip_allowlist=ip_allowlist,
+            parent_id=parent_id,
         )
         new = NewAccount(
             account=account,
@@ -133,7 +140,10 @@ class AccountService:
         try:
             await self._store.create_account(account, creds)
         except Conflict as exc:
-            raise Rejected(RejectReason.INVALID_REQUEST, str(exc), field="name") from exc
+            field = "name" if "is taken" in str(exc) else "parent"
+            raise Rejected(RejectReason.INVALID_REQUEST, str(exc), field=field) from exc
+        except NotFound as exc:
+            raise Rejected(RejectReason.NOT_FOUND, str(exc), field="parent") from exc
         return new
 
     async def prices(self, account_id: AccountId) -> PriceList:
@@ -144,6 +154,9 @@ class AccountService:
             return cached[1]
         own, default = await self._store.price_lists(account_id)
         prices = merge(PriceList(prices=own), PriceList(prices=default))
+        parent_id = await self._parent_of(account_id)
+        if parent_id is not None:  # never below the parent's own prices
+            prices = child_prices(prices, await self.prices(parent_id))
         self._prices[account_id] = (now + self._ttl, prices)
         return prices
 
@@ -158,8 +171,22 @@ class AccountService:
             allowed=frozenset(s for s, _ in rows),
             default=next((s for s, is_default in rows if is_default), None),
         )
+        parent_id = await self._parent_of(account_id)
+        if parent_id is not None:  # within the parent's own senders
+            senders = child_senders(senders, await self.senders(parent_id))
         self._senders[account_id] = (now + self._ttl, senders)
         return senders
+
+    async def _parent_of(self, account_id: AccountId) -> AccountId | None:
+        account = await self._store.get_account(account_id)
+        return account.parent_id if account is not None else None
+
+    async def _with_parent(self, account: Account | None) -> Account | None:
+        """A sub-account of a disabled parent is disabled too."""
+        if account is None or account.parent_id is None or account.disabled:
+            return account
+        parent = await self._store.get_account(account.parent_id)
+        return replace(account, disabled=True) if parent is None or parent.disabled else account
 
     def forget_prices(self) -> None:
         self._prices.clear()
@@ -178,6 +205,7 @@ class AccountService:
         else:
             found = await self._store.find_credential(CredentialKind.API_KEY, digest)
             account = found[0] if found is not None and not found[1].revoked else None
+            account = await self._with_parent(account)
             if len(self._keys) > 100_000:
                 self._keys.clear()
             self._keys[digest] = (now + self._ttl, account)
@@ -201,8 +229,10 @@ class AccountService:
         ok = await asyncio.to_thread(verify_secret, secret, found[1].secret_hash)
         if not ok:
             return _usable(None, peer)
-        self._secrets[key] = (now + self._ttl, found[0])
-        return _usable(found[0], peer)
+        account = await self._with_parent(found[0])
+        assert account is not None
+        self._secrets[key] = (now + self._ttl, account)
+        return _usable(account, peer)
 
     # administration ------------------------------------------------------------
 

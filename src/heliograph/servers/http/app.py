@@ -31,6 +31,7 @@ from heliograph.servers.http import (
     senders,
     simulate,
     stats,
+    subaccounts,
 )
 from heliograph.servers.http.context import SERVICES, ApiError, HttpServices, json_response
 from heliograph.servers.http.schemas import ErrorBody, ErrorDetail
@@ -94,6 +95,7 @@ def build_app(
     lookup.add_routes(app)
     credit.add_routes(app)
     admin.add_routes(app)
+    subaccounts.add_routes(app)  # /v1/subaccounts: a parent's children
     senders.add_routes(app)
     books.add_routes(app)  # /v1/books, /v1/templates
     library.add_routes(app)  # /v1/library: the content library

@@ -16,6 +16,7 @@ from heliograph.services.library import LibraryService
 from heliograph.services.messages import MessageService
 from heliograph.services.metrics import Metrics
 from heliograph.services.ports import Clock, Connector
+from heliograph.services.subaccounts import SubAccountService
 from heliograph.services.submit import SubmitService
 from heliograph.store.base import Balance
 
@@ -35,6 +36,7 @@ class HttpServices:
     clock: Clock
     books: BookService | None = None  # /v1/books, /v1/templates: servers/http/books.py
     library: LibraryService | None = None  # /v1/library: servers/http/library.py
+    subaccounts: SubAccountService | None = None  # /v1/subaccounts: servers/http/subaccounts.py
 
 
 SERVICES = web.AppKey("services", HttpServices)

@@ -19,6 +19,7 @@ from heliograph.domain.ids import AccountId, MessageId
 from heliograph.domain.messages import MessageState
 from heliograph.domain.rejections import Rejected, RejectReason
 from heliograph.domain.submission import RecipientPlan, SubmitRequest
+from heliograph.servers.http import family
 from heliograph.servers.http.auth import account_of
 from heliograph.servers.http.content import (
     MMS,
@@ -140,7 +141,13 @@ async def post_messages(request: web.Request) -> web.Response:
 
 async def get_message(request: web.Request) -> web.Response:
     account = await account_of(request)
-    view = await request.app[SERVICES].messages.get(account.id, MessageId(request.match_info["id"]))
+    message_id = MessageId(request.match_info["id"])
+    try:
+        view = await request.app[SERVICES].messages.get(account.id, message_id)
+    except Rejected as exc:
+        if exc.reason is not RejectReason.NOT_FOUND:
+            raise
+        return await family.message(request, account, message_id)  # a child's, or not found
     return json_response(message_body(view))
 
 
@@ -174,6 +181,8 @@ async def list_messages(request: web.Request) -> web.Response:
         limit = int(request.query.get("limit", "100"))
     except ValueError as exc:
         raise ApiError(400, "invalid_request", "limit must be an integer", "limit") from exc
+    if not family.FAMILY_QUERY.isdisjoint(request.query.keys()):  # sub-accounts: family.py
+        return await family.messages(request, account, _filter(request), limit)
     views, cursor = await request.app[SERVICES].messages.list(
         AccountId(account.id), _filter(request), cursor=request.query.get("cursor"), limit=limit
     )

@@ -1,8 +1,9 @@
 """History in figures and in bulk: GET /v1/stats and GET /v1/messages.csv.
 
-``/v1/stats`` counts the calling account's messages created in ``[from, to)``
-(ISO 8601 times with a zone, both optional) by status, by UTC day and by
-connector, with what they cost (charged less refunded; test messages cost
+``/v1/stats`` counts the calling account's messages (or, with ``?account=`` or
+``?include_children=``, its sub-accounts' too: ``family.py``) created in
+``[from, to)`` (ISO 8601 times with a zone, both optional) by status, by UTC
+day and by connector, with what they cost (charged less refunded; test messages cost
 nothing). ``/v1/messages.csv`` streams the account's history, newest first,
 with the filters of ``GET /v1/messages``. Cells a spreadsheet would run as a
 formula (text starting with ``=``, ``+``, ``-``, ``@``) are written with a
@@ -22,6 +23,7 @@ from aiohttp import web
 from heliograph.domain.messages import MessageView
 from heliograph.domain.pricing import from_micros
 from heliograph.domain.rejections import Rejected, RejectReason
+from heliograph.servers.http import family
 from heliograph.servers.http.auth import account_of
 from heliograph.servers.http.context import SERVICES, ApiError, json_response
 from heliograph.servers.http.optouts import INBOUND
@@ -67,6 +69,13 @@ class ConnectorFigures(msgspec.Struct):
     cost: str
 
 
+class AccountFigures(msgspec.Struct):
+    account: str
+    messages: int
+    parts: int
+    cost: str
+
+
 class StatsBody(msgspec.Struct):
     from_: datetime | None = msgspec.field(name="from")
     to: datetime | None
@@ -78,6 +87,8 @@ class StatsBody(msgspec.Struct):
     by_status: dict[str, Figures]
     by_day: list[DayFigures]
     by_connector: list[ConnectorFigures]
+    # with ?account= or ?include_children= (sub-accounts): each account's total
+    by_account: list[AccountFigures] | msgspec.UnsetType = msgspec.UNSET
 
 
 def _time(request: web.Request, name: str) -> datetime | None:
@@ -102,10 +113,20 @@ async def get_stats(request: web.Request) -> web.Response:
     start, end = _time(request, "from"), _time(request, "to")
     if start is not None and end is not None and start >= end:
         raise ApiError(400, "invalid_request", "from must be before to", "from")
+    by_account: list[AccountFigures] | msgspec.UnsetType = msgspec.UNSET
+    created_from = start.timestamp() if start else None
+    created_to = end.timestamp() if end else None
     try:
-        stats = await request.app[INBOUND].stats(
-            account.id, start.timestamp() if start else None, end.timestamp() if end else None
-        )
+        if family.FAMILY_QUERY.isdisjoint(request.query.keys()):
+            stats = await request.app[INBOUND].stats(account.id, created_from, created_to)
+        else:  # a parent's view of its sub-accounts: family.py
+            stats, each = await family.service(request).stats(
+                await family.visible(request, account), created_from, created_to
+            )
+            by_account = [
+                AccountFigures(account=a.name, messages=b.messages, parts=b.parts, cost=_cost(b))
+                for a, b in each
+            ]
     except Unavailable as exc:
         raise Rejected(RejectReason.UNAVAILABLE, str(exc)) from exc
     except StoreError as exc:
@@ -132,6 +153,7 @@ async def get_stats(request: web.Request) -> web.Response:
                 ConnectorFigures(connector=b.key, messages=b.messages, parts=b.parts, cost=_cost(b))
                 for b in stats.by_connector
             ],
+            by_account=by_account,
         )
     )
 
