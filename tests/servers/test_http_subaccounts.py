@@ -418,3 +418,59 @@ async def test_stats_add_up_the_family_when_asked(fam: Family) -> None:
     assert await error(resp) == (404, "not_found", "name")
     resp = await fam.client.get("/v1/stats?include_children=true", headers=fam.kid)
     assert (await resp.json())["messages"] == 2
+
+
+# --- the admin API: parents given, changed and removed ---------------------------------
+
+
+async def test_an_admin_creates_attaches_and_detaches_sub_accounts(fam: Family) -> None:
+    resp = await fam.client.post(
+        "/v1/accounts", json={"name": "kid3", "parent": "shop"}, headers=fam.admin
+    )
+    assert resp.status == 201 and (await resp.json())["parent"] == "shop"
+    listed = await (await fam.client.get("/v1/accounts", headers=fam.admin)).json()
+    parents = {a["name"]: a["parent"] for a in listed["accounts"]}
+    assert parents == {
+        "kid": "shop",
+        "kid2": "shop",
+        "kid3": "shop",
+        "other": None,
+        "root": None,
+        "shop": None,
+    }
+    resp = await fam.client.patch("/v1/accounts/other", json={"parent": "shop"}, headers=fam.admin)
+    assert (await resp.json())["parent"] == "shop"
+    assert (await fam.client.get("/v1/subaccounts/other", headers=fam.parent)).status == 200
+    resp = await fam.client.patch(
+        "/v1/accounts/other", json={"parent": None, "disabled": True}, headers=fam.admin
+    )
+    body = await resp.json()
+    assert body["parent"] is None and body["disabled"] is True
+    assert (await fam.client.get("/v1/subaccounts/other", headers=fam.parent)).status == 404
+    resp = await fam.client.get("/v1/accounts/kid", headers=fam.admin)
+    assert (await resp.json())["parent"] == "shop"
+
+
+async def test_the_admin_api_refuses_nesting_cycles_and_admin_children(fam: Family) -> None:
+    for body, expected in (
+        ({"name": "g", "parent": "kid"}, (400, "invalid_request", "parent")),
+        ({"name": "g", "parent": "nobody"}, (404, "not_found", "parent")),
+        ({"name": "g", "parent": "shop", "admin": True}, (400, "invalid_request", "parent")),
+    ):
+        resp = await fam.client.post("/v1/accounts", json=body, headers=fam.admin)
+        assert await error(resp) == expected, body
+    assert await fam.gateway.store.find_account("g") is None
+    for name, body in (
+        ("shop", {"parent": "kid"}),  # a parent under its own child
+        ("shop", {"parent": "other"}),  # a parent under anyone
+        ("other", {"parent": "kid"}),  # under a child
+        ("other", {"parent": "other"}),
+        ("root", {"parent": "shop"}),  # an admin
+        ("kid", {"admin": True}),
+    ):
+        resp = await fam.client.patch(f"/v1/accounts/{name}", json=body, headers=fam.admin)
+        assert await error(resp) == (400, "invalid_request", "parent"), (name, body)
+    shop = await fam.gateway.store.find_account("shop")
+    assert shop is not None and shop.parent_id is None
+    resp = await fam.client.patch("/v1/accounts/kid", json={"parent": "other"}, headers=fam.parent)
+    assert resp.status == 403

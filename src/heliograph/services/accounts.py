@@ -247,11 +247,11 @@ class AccountService:
     async def all(self) -> list[Account]:
         return await self._store.list_accounts()
 
-    async def named(self, name: str) -> Account:
-        """Raises: Rejected(NOT_FOUND)."""
+    async def named(self, name: str, *, field: str = "name") -> Account:
+        """Raises: Rejected(NOT_FOUND) naming ``field``."""
         account = await self._store.find_account(name)
         if account is None:
-            raise Rejected(RejectReason.NOT_FOUND, f"no account named {name!r}", field="name")
+            raise Rejected(RejectReason.NOT_FOUND, f"no account named {name!r}", field=field)
         return account
 
     async def add_api_key(self, account: Account) -> str:

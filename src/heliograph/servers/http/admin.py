@@ -5,7 +5,10 @@ the answer, once); ``/v1/accounts/{name}`` reads and changes one (callback
 URL, disabled, admin, IP allowlist, rules, the e-mail address replies and receipts
 are forwarded to); ``/v1/accounts/{name}/keys`` lists, adds
 and revokes API keys (keys are shown once and listed by id, the start of their
-hash); ``/v1/accounts/{name}/credit`` adds credit. Any other account gets 403.
+hash); ``/v1/accounts/{name}/credit`` adds credit. An account may have a
+``parent`` (given at creation, changed or removed with PATCH): a sub-account,
+which its parent manages itself through ``/v1/subaccounts`` (``subaccounts.py``).
+Any other account gets 403.
 """
 
 from __future__ import annotations
@@ -45,6 +48,7 @@ class AccountBody(msgspec.Struct):
     rules: dict[str, Any]
     email: str | None
     email_receipts: str
+    parent: str | None  # the name of its parent account: a sub-account (docs/api.md)
 
 
 class AccountList(msgspec.Struct):
@@ -56,6 +60,7 @@ class NewAccountRequest(msgspec.Struct, forbid_unknown_fields=True):
     callback_url: _URL | None = None
     admin: bool = False
     ip_allowlist: list[str] = []
+    parent: str | None = None  # the name of its parent: a sub-account
 
 
 class AccountPatch(msgspec.Struct, forbid_unknown_fields=True):
@@ -66,6 +71,7 @@ class AccountPatch(msgspec.Struct, forbid_unknown_fields=True):
     rules: dict[str, Any] | None = None
     email: str | msgspec.UnsetType | None = msgspec.UNSET  # null removes it
     email_receipts: Literal["off", "also", "only"] | None = None
+    parent: str | msgspec.UnsetType | None = msgspec.UNSET  # null: top level again
 
 
 class KeyBody(msgspec.Struct):
@@ -92,7 +98,7 @@ class BalanceAnswer(msgspec.Struct):
     currency: str
 
 
-def _body(account: Account) -> AccountBody:
+def _body(account: Account, parent: str | None = None) -> AccountBody:
     return AccountBody(
         id=account.id,
         name=account.name,
@@ -103,7 +109,24 @@ def _body(account: Account) -> AccountBody:
         rules=account.rules.as_dict(),
         email=account.email,
         email_receipts=account.email_receipts.value,
+        parent=parent,
     )
+
+
+async def _with_parent(request: web.Request, account: Account) -> AccountBody:
+    subaccounts = request.app[SERVICES].subaccounts
+    if account.parent_id is None or subaccounts is None:
+        return _body(account)
+    return _body(account, await subaccounts.parent_name(account) or None)
+
+
+def _no_admin_child(admin: bool, parent: object) -> None:
+    if admin and parent is not None:
+        raise Rejected(
+            RejectReason.INVALID_REQUEST,
+            "an admin account cannot be a sub-account",
+            field="parent",
+        )
 
 
 async def _admin(request: web.Request) -> Account:
@@ -147,26 +170,35 @@ def _email(value: str) -> str:
 async def list_accounts(request: web.Request) -> web.Response:
     await _admin(request)
     accounts = await request.app[SERVICES].accounts.all()
-    return json_response(AccountList(accounts=[_body(a) for a in accounts]))
+    names = {a.id: a.name for a in accounts}
+    return json_response(
+        AccountList(
+            accounts=[_body(a, names.get(a.parent_id) if a.parent_id else None) for a in accounts]
+        )
+    )
 
 
 async def create_account(request: web.Request) -> web.Response:
     await _admin(request)
     req = _decode(await request.read(), NewAccountRequest)
-    new = await request.app[SERVICES].accounts.create(
+    accounts = request.app[SERVICES].accounts
+    _no_admin_child(req.admin, req.parent)
+    parent = await accounts.named(req.parent, field="parent") if req.parent else None
+    new = await accounts.create(
         req.name,
         callback_url=req.callback_url,
         is_admin=req.admin,
         ip_allowlist=_allowlist(req.ip_allowlist),
+        parent_id=parent.id if parent is not None else None,
     )
-    return json_response(new.as_json(), status=201)
+    answer = new.as_json()
+    return json_response({**answer, "parent": req.parent} if parent else answer, status=201)
 
 
 async def get_account(request: web.Request) -> web.Response:
     await _admin(request)
-    return json_response(
-        _body(await request.app[SERVICES].accounts.named(request.match_info["name"]))
-    )
+    account = await request.app[SERVICES].accounts.named(request.match_info["name"])
+    return json_response(await _with_parent(request, account))
 
 
 async def patch_account(request: web.Request) -> web.Response:
@@ -174,6 +206,8 @@ async def patch_account(request: web.Request) -> web.Response:
     accounts = request.app[SERVICES].accounts
     target = await accounts.named(request.match_info["name"])
     patch = _decode(await request.read(), AccountPatch)
+    parent = target.parent_id if patch.parent is msgspec.UNSET else patch.parent
+    _no_admin_child(target.is_admin if patch.admin is None else patch.admin, parent)
     changes = AccountChanges(
         callback_url=patch.callback_url if isinstance(patch.callback_url, str) else None,
         clear_callback_url=patch.callback_url is None,
@@ -185,7 +219,13 @@ async def patch_account(request: web.Request) -> web.Response:
         clear_email=patch.email is None,
         email_receipts=ReceiptMail(patch.email_receipts) if patch.email_receipts else None,
     )
-    return json_response(_body(await accounts.update(target, changes)))
+    if not isinstance(patch.parent, msgspec.UnsetType):  # attach or detach: sub-accounts
+        subaccounts = request.app[SERVICES].subaccounts
+        if subaccounts is None:
+            raise Rejected(RejectReason.NOT_SUPPORTED, "sub-accounts are not served here")
+        new_parent = await accounts.named(patch.parent, field="parent") if patch.parent else None
+        target = await subaccounts.set_parent(target, new_parent)
+    return json_response(await _with_parent(request, await accounts.update(target, changes)))
 
 
 async def list_keys(request: web.Request) -> web.Response:
