@@ -250,7 +250,9 @@ def _relay(s: SmtpConfig) -> Relay:
         host=s.relay_host,
         port=s.relay_port,
         sender=s.relay_from or f"heliograph@{s.domain}",
+        domain=s.domain,
         starttls=s.relay_starttls,
+        tls=s.relay_tls,
         username=s.relay_username,
         password=os.environ.get(s.relay_password_env, "") if s.relay_password_env else "",
     )

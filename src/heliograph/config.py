@@ -86,10 +86,11 @@ class SmtpConfig:  # docs/email.md
     timeout_s: float = 300.0  # an idle session is closed after this
     tls_cert_file: str = ""  # both set: STARTTLS is offered
     tls_key_file: str = ""
-    relay_host: str = ""  # mails asking for receipts get them through this server; "" = off
+    relay_host: str = ""  # receipts and replies are mailed through this server; "" = off
     relay_port: int = 25
-    relay_from: str = ""  # From of the receipts; default: heliograph@<domain>
+    relay_from: str = ""  # From of the mails; default: heliograph@<domain>
     relay_starttls: bool = False
+    relay_tls: bool = False  # TLS from the first byte (port 465) instead of STARTTLS
     relay_username: str = ""
     relay_password_env: str = ""  # environment variable holding the relay's password
 
@@ -438,6 +439,12 @@ def _validate_smtp(s: SmtpConfig) -> None:
             raise ConfigError(f"smtp.{key}", f"no such file: {path}")
     if s.relay_host and not 1 <= s.relay_port <= 65535:
         raise ConfigError("smtp.relay_port", "must be an integer from 1 to 65535")
+    if s.relay_tls and s.relay_starttls:
+        raise ConfigError("smtp.relay_tls", "relay_tls and relay_starttls exclude each other")
+    if s.relay_from and (
+        "@" not in s.relay_from or any(c.isspace() or c in "<>," for c in s.relay_from)
+    ):
+        raise ConfigError("smtp.relay_from", "must be one address such as sms@example.com")
 
 
 def _validate_listeners(cfg: Config) -> None:

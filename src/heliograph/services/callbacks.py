@@ -22,6 +22,15 @@ On a store shared by several nodes (``ReceiverRegistry``, PostgreSQL) an
 "smpp" event is claimed only by the node holding a receiver bind of its
 account, which a notification wakes when another node writes one.
 
+A ``mailto:`` URL goes to the ``"email"`` target whatever its format (the SMTP
+edge's relay, servers/smtp/receipts.py): status events of a mail that asked for
+notifications or of an account whose receipts go by e-mail, and MO of routes
+with the email method. A target may answer ``Refused`` (a mail server's 5xx):
+the event is dropped at once, logged and counted ``refused``. For an account
+whose ``email_receipts`` is ``also``, each status event going elsewhere is
+copied to the account's address (``Store.copy_callback``) on its first attempt,
+so that a retry of the original sends no second mail.
+
 A rendered request may carry an ``on_response`` hook (Ozeki's HTTP Client
 reply lines, Kannel's reply text): the 2xx answer is then kept and handed to
 the hook with ``replies`` (``SubmitReplies``: MT through the one submit path,
@@ -32,12 +41,14 @@ reply twice); the hook's result counts as the delivery's.
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 import random
 from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass
 from typing import Protocol, runtime_checkable
 
-from heliograph.domain.accounts import sign_callback
+from heliograph.domain.accounts import Account, ReceiptMail, sign_callback
 from heliograph.domain.ids import AccountId
 from heliograph.domain.rejections import Rejected
 from heliograph.domain.retry import Backoff
@@ -62,9 +73,20 @@ from heliograph.store.base import (
     Unavailable,
 )
 
+MAIL_FORMAT = "email"  # the target that takes every mailto: URL
+
+
+@dataclass(frozen=True, slots=True)
+class Refused:
+    """A target's answer: the event can never be delivered (a mail server's 5xx)."""
+
+    reason: str
+
+
 Renderer = Callable[[CallbackJob, float], CallbackRequest | None]
-Target = Callable[[CallbackJob], Awaitable[str | None]]
-"""Delivers a job by other means than HTTP; None when done, else a short error text."""
+Target = Callable[[CallbackJob], Awaitable[str | Refused | None]]
+"""Delivers a job by other means than HTTP; None when done, ``Refused`` when it never
+will be, else a short error text (tried again)."""
 
 
 @runtime_checkable
@@ -74,6 +96,14 @@ class ReceiverRegistry(Protocol):
 
     async def set_receiver(self, account_id: AccountId, present: bool, now: float) -> None: ...
     async def listen_outbox(self, on_event: Callable[[AccountId], None]) -> None: ...
+
+
+def _is_status_event(body: bytes) -> bool:
+    try:
+        event = json.loads(body)
+    except ValueError:
+        return False
+    return isinstance(event, dict) and event.get("event") == "message.status"
 
 
 def json_callback(job: CallbackJob, now: float) -> CallbackRequest:
@@ -178,6 +208,7 @@ class CallbackService:
         self._random = random.Random()
         self._loop = Wakeable(idle_poll_s)
         self.wake = self._loop.wake
+        self._accounts: dict[str, tuple[float, Account | None]] = {}  # for "also" copies
 
     async def run(self) -> None:
         await self._loop.run_steps(self.deliver_once)
@@ -186,14 +217,26 @@ class CallbackService:
         jobs = await self._store.claim_callbacks(self._clock.now(), self._batch, self._lease_s)
         if not jobs:
             return 0
+        if MAIL_FORMAT in self.targets:
+            await self._copy_to_mail(jobs)
         errors = await asyncio.gather(*(self._post(job) for job in jobs))
         now = self._clock.now()
         done: list[int] = []
         retry: list[CallbackRetry] = []
         dead: list[int] = []
+        refused = 0
         for job, error in zip(jobs, errors, strict=True):
             if error is None:
                 done.append(job.id)
+            elif isinstance(error, Refused):
+                dead.append(job.id)
+                refused += 1
+                log.warning(
+                    "callback for message %s to %s refused for good: %s",
+                    job.message_id,
+                    job.url,
+                    error.reason,
+                )
             elif now - job.created_at >= self._max_age_s:
                 dead.append(job.id)
                 log.warning(
@@ -209,13 +252,47 @@ class CallbackService:
         await self._store.finish_callbacks(done, retry, dead)
         self._metrics.callbacks.labels("delivered").inc(len(done))
         self._metrics.callbacks.labels("retried").inc(len(retry))
-        self._metrics.callbacks.labels("dropped").inc(len(dead))
+        self._metrics.callbacks.labels("dropped").inc(len(dead) - refused)
+        self._metrics.callbacks.labels("refused").inc(refused)
         return len(jobs)
 
-    async def _post(self, job: CallbackJob) -> str | None:
-        target = self.targets.get(job.format)
+    async def _copy_to_mail(self, jobs: list[CallbackJob]) -> None:
+        """Status events of ``also`` accounts: a copy to the account's address, once."""
+        for job in jobs:
+            if job.attempts != 1 or job.url.startswith("mailto:"):
+                continue
+            account = await self._account(job.account_id)
+            if (
+                account is None
+                or account.email is None
+                or account.email_receipts is not ReceiptMail.ALSO
+                or not _is_status_event(job.body)
+            ):
+                continue
+            try:
+                await self._store.copy_callback(
+                    job.id, f"mailto:{account.email}", MAIL_FORMAT, self._clock.now()
+                )
+            except StoreError as exc:
+                log.warning("no mail copy of callback %d (%s): %s", job.id, job.message_id, exc)
+
+    async def _account(self, account_id: str) -> Account | None:
+        now = self._clock.now()
+        cached = self._accounts.get(account_id)
+        if cached is not None and cached[0] > now:
+            return cached[1]
+        account = await self._store.get_account(AccountId(account_id))
+        if len(self._accounts) > 10_000:
+            self._accounts.clear()
+        self._accounts[account_id] = (now + 10.0, account)
+        return account
+
+    async def _post(self, job: CallbackJob) -> str | Refused | None:
+        target = self.targets.get(MAIL_FORMAT if job.url.startswith("mailto:") else job.format)
         if target is not None:
             return await target(job)
+        if job.url.startswith("mailto:"):
+            return "no mail relay is configured ([smtp] relay_host)"
         # "kannel:31" is rendered by "kannel:31" if registered, else by "kannel".
         renderer = self._renderers.get(job.format) or self._renderers.get(
             job.format.partition(":")[0]

@@ -21,7 +21,7 @@ import time
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, replace
 
-from heliograph.domain.accounts import Account
+from heliograph.domain.accounts import Account, receipt_url
 from heliograph.domain.ids import AccountId
 from heliograph.domain.messages import NewMessage
 from heliograph.domain.optout import apply_optouts
@@ -229,7 +229,7 @@ class SubmitService:
             now=now,
             ids=message_ids(now),
             limits=self._limits,
-            default_callback_url=account.callback_url,
+            default_callback_url=receipt_url(account),  # mailto: when receipts go by e-mail
             references=self._references.next,
         )
         if self._senders is not None:

@@ -143,10 +143,23 @@ class Handler:
                 str(translate.classify(a, domain=p.domain, smsc_address="")) for a in rcpt_tos
             )
         )
+        senders = {s for s in map(translate.subaddress, rcpt_tos) if s is not None}
+        if len(senders) > 1:
+            raise Rejected(
+                RejectReason.INVALID_REQUEST,
+                f"the recipients name different senders ({', '.join(sorted(senders))}): "
+                "send one mail per sender",
+                field="to",
+            )
         account = await self._account(session)
         mail = translate.read_mail(content)
         req = translate.number_request(
-            mail, account_id=account.id, to=to, default_sender=p.sender, receipts=p.receipts
+            mail,
+            account_id=account.id,
+            to=to,
+            default_sender=p.sender,
+            receipts=p.receipts,
+            reply_sender=next(iter(senders), None),
         )
         key = translate.idempotency_key(mail, to)
         result = await self._services.submit.submit(

@@ -11,7 +11,13 @@ UTF-8 when none is given; ``format=flowed`` lines joined, RFC 3676 §4.2),
 without the signature that follows a ``-- `` line (RFC 3676 §4.3), with line
 breaks kept and surrounding white space removed; when that is empty, the
 subject (RFC 2047 encoded words decoded). A mail with neither is refused, and
-so are HTML-only mail and attachments (they cannot be sent as an SMS).
+so are HTML-only mail and attachments (they cannot be sent as an SMS). A reply
+(a mail with ``In-Reply-To``, RFC 5322 §3.6.4) loses the quoted message it
+answers: ``>`` lines and the "... wrote:" line before them.
+
+A number address may carry an RFC 5233 subaddress, ``<number>+<sender>@<domain>``:
+the SMS goes to the number from that sender id. Forwarded MO use it as their
+Reply-To (``forward.py``), so that an answer comes from the number texted.
 """
 
 from __future__ import annotations
@@ -24,7 +30,7 @@ from email.message import EmailMessage, Message
 from email.parser import BytesParser
 from email.utils import getaddresses
 
-from heliograph.domain.addresses import normalize_msisdn
+from heliograph.domain.addresses import normalize_msisdn, normalize_sender
 from heliograph.domain.ids import AccountId
 from heliograph.domain.rejections import Rejected, RejectReason
 from heliograph.domain.submission import SubmitRequest
@@ -37,6 +43,7 @@ SENDER_HEADER = "X-Heliograph-Sender"
 NOTIFY_HEADER = "Disposition-Notification-To"
 
 _SIGNATURE_SEPARATORS = ("-- ", "--")
+_QUOTE_HEADS = ("-----Original Message-----", "________________________________")
 _PARSER = BytesParser(policy=policy.default)
 
 
@@ -58,7 +65,23 @@ def classify(address: str, *, domain: str, smsc_address: str) -> str | None:
         return SMSC_ADDRESS
     if host.lower().rstrip(".") != domain.lower():
         return None
-    return normalize_msisdn(local.strip('"'), field="to")
+    number, sender = _split_local(local)
+    if sender is not None:
+        normalize_sender(sender, field="to")
+    return normalize_msisdn(number, field="to")
+
+
+def _split_local(local: str) -> tuple[str, str | None]:
+    """``447911123456+12345`` → (``447911123456``, ``12345``); a leading ``+`` stays."""
+    bare = local.strip('"')
+    lead = "+" if bare.startswith("+") else ""
+    number, plus, sender = bare.removeprefix("+").partition("+")
+    return lead + number, sender if plus else None
+
+
+def subaddress(address: str) -> str | None:
+    """The sender id a number address names after ``+`` (``classify`` checked it), or None."""
+    return _split_local(address.rpartition("@")[0])[1]
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -70,6 +93,7 @@ class Mail:
     html: str | None  # the text/html body, when there is one
     sender: str | None  # X-Heliograph-Sender
     message_id: str | None
+    in_reply_to: str | None = None  # a reply: the quoted message is dropped
     notify: str | None  # Disposition-Notification-To (RFC 8098 §2.1)
 
 
@@ -145,6 +169,7 @@ def read_mail(content: bytes, *, default_charset: str = "utf-8") -> Mail:
         sender=_header(msg, SENDER_HEADER),
         message_id=_header(msg, "Message-ID"),
         notify=_header(msg, NOTIFY_HEADER),
+        in_reply_to=_header(msg, "In-Reply-To"),
     )
 
 
@@ -157,6 +182,33 @@ def strip_signature(text: str) -> str:
     return text
 
 
+_ATTRIBUTION_ENDS = ("wrote:", "writes:")
+
+
+def _attribution(line: str) -> bool:
+    return line.rstrip().endswith(_ATTRIBUTION_ENDS)
+
+
+def strip_quote(text: str) -> str:
+    """A reply without the message it quotes (the answer above it, or between quotes)."""
+    lines = text.split("\n")
+    for i, line in enumerate(lines):
+        if line.lstrip().startswith(">") or line.strip() in _QUOTE_HEADS:
+            j = i
+            while j > 0 and not lines[j - 1].strip():
+                j -= 1
+            if j > 0 and _attribution(lines[j - 1]):
+                j -= 1
+                if j > 0 and lines[j].strip() in _ATTRIBUTION_ENDS:  # "On <date>, <name>" wrapped
+                    j -= 1
+            above = "\n".join(lines[:j]).strip()
+            if above or line.strip() in _QUOTE_HEADS:
+                return above
+            kept = [x for x in lines if not x.lstrip().startswith(">") and not _attribution(x)]
+            return "\n".join(kept)
+    return text
+
+
 def sms_text(mail: Mail) -> str:
     """The text rule of the module docstring. Raises: Rejected(INVALID_TEXT | NOT_SUPPORTED)."""
     if mail.body is None and mail.html is not None:
@@ -165,7 +217,10 @@ def sms_text(mail: Mail) -> str:
             "HTML-only mail is not supported: send a text/plain part",
             field="body",
         )
-    text = strip_signature(mail.body or "").strip() or mail.subject.strip()
+    body = strip_signature(mail.body or "")
+    if mail.in_reply_to:
+        body = strip_quote(body)
+    text = body.strip() or mail.subject.strip()
     if not text:
         raise Rejected(
             RejectReason.INVALID_TEXT, "no text: write it in the body or the subject", field="body"
@@ -190,19 +245,22 @@ def number_request(
     to: tuple[str, ...],
     default_sender: str,
     receipts: bool,
+    reply_sender: str | None = None,
 ) -> SubmitRequest:
     """The submit request for a mail to number addresses. Raises: Rejected.
 
     With ``receipts`` (a relay is configured), a mail asking for notifications
     gets its final statuses e-mailed back (``receipts.py``); without, the
-    request is ignored, as RFC 8098 §2.1 lets a recipient do.
+    request is ignored, as RFC 8098 §2.1 lets a recipient do. The sender id is
+    the ``X-Heliograph-Sender`` header's, else the recipients' subaddress
+    (``reply_sender``), else ``default_sender``.
     """
     notify = notify_address(mail) if receipts else None
     return SubmitRequest(
         account_id=account_id,
         to=to,
         text=sms_text(mail),
-        sender=mail.sender or default_sender or None,
+        sender=mail.sender or reply_sender or default_sender or None,
         callback_url=f"mailto:{notify}" if notify else None,
         callback_format=RECEIPTS_FORMAT if notify else "json",
     )
