@@ -32,6 +32,7 @@ from heliograph.cli_books import register as register_books
 from heliograph.cli_content import register as register_content
 from heliograph.cli_inbound import register as register_inbound
 from heliograph.cli_library import register as register_library
+from heliograph.cli_subaccounts import register as register_subaccounts
 from heliograph.config import Config, ConfigError, as_dict, load, redact_url
 
 T = TypeVar("T")
@@ -52,6 +53,7 @@ app.add_typer(text_app, name="text")
 register_inbound(app, accounts_app)  # routes, optouts, simulate, accounts test-mode
 register_books(app)  # books, templates: docs/books.md
 register_library(app)  # library: docs/content.md
+register_subaccounts(accounts_app)  # accounts transfer, children, parent: docs/api.md
 register_content(app)  # content upload, mms build|decode: docs/content.md
 
 console = Console()
@@ -162,14 +164,24 @@ def accounts_create(
     callback_url: Annotated[
         str | None, typer.Option(help="Default callback URL for status events")
     ] = None,
+    parent: Annotated[
+        str | None, typer.Option(help="Make it a sub-account of this account")
+    ] = None,
     config: ConfigOpt = None,
 ) -> None:
     """Create an account and print, once, every credential it can use."""
     from heliograph.domain.rejections import Rejected
 
     cfg = _config(config)
+
+    async def work(gw: Any) -> Any:
+        if parent is None:
+            return await gw.create_account(name, callback_url)
+        owner = await gw.accounts.named(parent, field="parent")
+        return await gw.subaccounts.create(owner, name, callback_url=callback_url)
+
     try:
-        new = _with_gateway(cfg, lambda gw: gw.create_account(name, callback_url))
+        new = _with_gateway(cfg, work)
     except Rejected as exc:
         err.print(f"[red]error[/red] {exc.detail}")
         raise typer.Exit(1) from None
@@ -316,11 +328,13 @@ def accounts_list(config: ConfigOpt = None) -> None:
     """List accounts."""
     cfg = _config(config)
     accounts = _with_gateway(cfg, lambda gw: gw.store.list_accounts())
+    names = {a.id: a.name for a in accounts}
     table = Table()
-    for col in ("name", "id", "callback_url", "disabled"):
+    for col in ("name", "id", "callback_url", "disabled", "parent"):
         table.add_column(col)
     for a in accounts:
-        table.add_row(a.name, a.id, a.callback_url or "", "yes" if a.disabled else "no")
+        parent = names.get(a.parent_id, a.parent_id) if a.parent_id else ""
+        table.add_row(a.name, a.id, a.callback_url or "", "yes" if a.disabled else "no", parent)
     console.print(table)
 
 
