@@ -474,3 +474,19 @@ async def test_the_admin_api_refuses_nesting_cycles_and_admin_children(fam: Fami
     assert shop is not None and shop.parent_id is None
     resp = await fam.client.patch("/v1/accounts/kid", json={"parent": "other"}, headers=fam.parent)
     assert resp.status == 403
+
+
+async def test_the_csv_export_covers_the_family_when_asked(fam: Family) -> None:
+    own = await send(fam, fam.parent)
+    kid = await send(fam, fam.kid)
+    resp = await fam.client.get("/v1/messages.csv", headers=fam.parent)
+    rows = (await resp.text()).splitlines()
+    assert len(rows) == 2 and own in rows[1] and not rows[0].endswith(",account")
+    resp = await fam.client.get("/v1/messages.csv?include_children=true", headers=fam.parent)
+    header, *lines = (await resp.text()).splitlines()
+    assert header.endswith(",account")
+    assert sorted((line.split(",")[0], line.split(",")[-1]) for line in lines) == sorted(
+        [(own, "shop"), (kid, "kid")]
+    )
+    resp = await fam.client.get("/v1/messages.csv?account=shop", headers=fam.kid)
+    assert await error(resp) == (404, "not_found", "name")

@@ -5,7 +5,8 @@
 ``[from, to)`` (ISO 8601 times with a zone, both optional) by status, by UTC
 day and by connector, with what they cost (charged less refunded; test messages cost
 nothing). ``/v1/messages.csv`` streams the account's history, newest first,
-with the filters of ``GET /v1/messages``. Cells a spreadsheet would run as a
+with the filters of ``GET /v1/messages`` (and, as it, ``?account=`` and
+``?include_children=``, which add an ``account`` column). Cells a spreadsheet would run as a
 formula (text starting with ``=``, ``+``, ``-``, ``@``) are written with a
 leading ``'``, except phone numbers.
 """
@@ -20,6 +21,7 @@ from datetime import UTC, datetime
 import msgspec
 from aiohttp import web
 
+from heliograph.domain.ids import AccountId
 from heliograph.domain.messages import MessageView
 from heliograph.domain.pricing import from_micros
 from heliograph.domain.rejections import Rejected, RejectReason
@@ -193,7 +195,18 @@ async def messages_csv(request: web.Request) -> web.StreamResponse:
     account = await account_of(request)
     flt = message_filter(request)
     messages = request.app[SERVICES].messages
-    views, cursor = await messages.list(account.id, flt, cursor=None, limit=PAGE)
+    names: dict[AccountId, str] | None = None  # the accounts, with ?account= / include_children
+
+    async def page(cursor: str | None) -> tuple[list[MessageView], str | None]:
+        if names is None:
+            return await messages.list(account.id, flt, cursor=cursor, limit=PAGE)
+        return await family.service(request).list_messages(
+            list(names), flt, cursor=cursor, limit=PAGE
+        )
+
+    if not family.FAMILY_QUERY.isdisjoint(request.query.keys()):
+        names = {a.id: a.name for a in await family.visible(request, account)}
+    views, cursor = await page(None)
     response = web.StreamResponse(
         headers={
             "Content-Type": "text/csv; charset=utf-8",
@@ -203,15 +216,18 @@ async def messages_csv(request: web.Request) -> web.StreamResponse:
     await response.prepare(request)
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\r\n")
-    writer.writerow(COLUMNS)
+    writer.writerow(COLUMNS if names is None else (*COLUMNS, "account"))
     while True:
-        writer.writerows(csv_row(v) for v in views)
+        if names is None:
+            writer.writerows(csv_row(v) for v in views)
+        else:
+            writer.writerows([*csv_row(v), names[v.account_id]] for v in views)
         await response.write(buffer.getvalue().encode())
         buffer.seek(0)
         buffer.truncate()
         if cursor is None:
             break
-        views, cursor = await messages.list(account.id, flt, cursor=cursor, limit=PAGE)
+        views, cursor = await page(cursor)
     await response.write_eof()
     return response
 
