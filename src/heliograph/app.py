@@ -250,7 +250,7 @@ def _relay(s: SmtpConfig) -> Relay:
         host=s.relay_host,
         port=s.relay_port,
         sender=s.relay_from or f"heliograph@{s.domain}",
-        domain=s.domain,
+        domain=s.domain if s.enabled else "",  # no listener: forwarded MO get no Reply-To
         starttls=s.relay_starttls,
         tls=s.relay_tls,
         username=s.relay_username,

@@ -19,6 +19,7 @@ from typing import Any
 import pytest
 from aiosmtpd.smtp import SMTP
 
+from heliograph.app import Gateway
 from heliograph.config import ConfigError, load
 from heliograph.domain.accounts import ReceiptMail
 from heliograph.domain.inbound import mo_route_spec
@@ -255,3 +256,24 @@ def test_relay_tls_and_starttls_exclude_each_other(tmp_path: Path) -> None:
     with pytest.raises(ConfigError) as info:
         load(str(path), env={})
     assert str(info.value).startswith("smtp.relay_from: ")
+
+
+async def test_without_a_listener_a_forwarded_mo_has_no_reply_address(
+    tmp_path: Path, relay: Relay
+) -> None:
+    cfg = config(tmp_path, relay_host="127.0.0.1", relay_port=relay.port, enabled=False)
+    gw = Gateway(cfg)
+    stop = asyncio.Event()
+    task = asyncio.create_task(gw.run(stop))
+    try:
+        await asyncio.wait_for(gw.ready.wait(), WAIT_S)
+        alice = (await gw.create_account("alice")).account
+        alice = await gw.accounts.update(alice, AccountChanges(email=DESK))
+        await gw.store.add_mo_route(mo_route_spec("12345", method="email"), alice.id, 0.0)
+        await gw.inbound.simulate(alice, "loopback", SUBSCRIBER, "12345", "hello?")
+        [(_, mail)] = await relay.wait_for(1)
+        assert mail["Reply-To"] is None and mail["From"] == f"heliograph@{DOMAIN}"
+        assert str(mail["Message-ID"]).endswith(f".mo@{DOMAIN}>")
+    finally:
+        stop.set()
+        await asyncio.wait_for(task, 20)

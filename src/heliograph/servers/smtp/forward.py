@@ -53,11 +53,11 @@ def mo_mail(job: CallbackJob, sender: str, domain: str) -> EmailMessage:
     msg["From"] = sender
     msg["To"] = job.url.removeprefix("mailto:")
     msg["Subject"] = f"SMS from {origin} to {to}"
-    reply = reply_address(origin, to, domain)
+    reply = reply_address(origin, to, domain) if domain else None
     if reply is not None:
         msg["Reply-To"] = reply
     msg["Date"] = formatdate(float(event["received_at"]), usegmt=True)
-    msg["Message-ID"] = f"<{mo_id}.mo@{domain}>"
+    msg["Message-ID"] = f"<{mo_id}.mo@{domain or sender.rpartition('@')[2]}>"
     msg["Auto-Submitted"] = "auto-generated"
     msg["X-Heliograph-Message-Id"] = mo_id
     text = str(event["text"])

@@ -51,7 +51,7 @@ class Relay:
     host: str
     port: int = 25
     sender: str = "heliograph@sms.localhost"  # From of the receipts
-    domain: str = "sms.localhost"  # the listener's: Reply-To of forwarded MO
+    domain: str = "sms.localhost"  # the listener's, for the Reply-To of forwarded MO; "": none
     starttls: bool = False
     tls: bool = False  # TLS from the first byte (RFC 8314, port 465)
     username: str = ""
