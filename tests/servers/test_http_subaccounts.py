@@ -490,3 +490,12 @@ async def test_the_csv_export_covers_the_family_when_asked(fam: Family) -> None:
     )
     resp = await fam.client.get("/v1/messages.csv?account=shop", headers=fam.kid)
     assert await error(resp) == (404, "not_found", "name")
+
+
+async def test_the_openapi_document_lists_sub_accounts(fam: Family) -> None:
+    doc = await (await fam.client.get("/openapi.json")).json()
+    assert {"get", "post"} <= set(doc["paths"]["/v1/subaccounts"])
+    assert "post" in doc["paths"]["/v1/subaccounts/{name}/transfer"]
+    params = [p["name"] for p in doc["paths"]["/v1/messages"]["get"]["parameters"]]
+    assert "account" in params and "include_children" in params
+    assert "TransferAnswer" in doc["components"]["schemas"]

@@ -47,6 +47,17 @@ from heliograph.servers.http.schemas import (
 from heliograph.servers.http.senders import SendersBody
 from heliograph.servers.http.simulate import SimulatedMo, SimulateMoRequest
 from heliograph.servers.http.stats import StatsBody
+from heliograph.servers.http.subaccounts import (
+    NewSubAccount,
+    PriceRequest,
+    PricesAnswer,
+    SenderRequest,
+    SendersAnswer,
+    SubAccountBody,
+    SubAccountList,
+    SubAccountPatch,
+    TransferAnswer,
+)
 from heliograph.services.lookup import NumberInfo
 
 _REF = "#/components/schemas/{name}"
@@ -358,6 +369,86 @@ _PATHS.update(
         "/v1/cluster": {"get": _op("Nodes, leases and queue depth per node", "ClusterBody")},
     }
 )
+_FAMILY = (
+    _query("account", "Read this sub-account's instead of the caller's own"),
+    _query("include_children", "true: add the sub-accounts' (each with its account)"),
+)
+for _path in ("/v1/messages", "/v1/stats", "/v1/messages.csv"):
+    _get = _PATHS[_path]["get"]
+    _get["parameters"] = [*_get.get("parameters", []), *_FAMILY]
+_SENDER = {"name": "sender", "in": "path", "required": True, "schema": {"type": "string"}}
+_PREFIX = _query("prefix", "The prefix whose price to remove ('' is the default)")
+_PATHS.update(  # sub-accounts, managed by their parent: servers/http/subaccounts.py
+    {
+        "/v1/subaccounts": {
+            "get": _op("The caller's sub-accounts", "SubAccountList"),
+            "post": _op(
+                "Create a sub-account; its credentials, once",
+                "AccountBody",
+                body="NewSubAccount",
+                status="201",
+            ),
+        },
+        "/v1/subaccounts/{name}": {
+            "get": _op("One sub-account", "SubAccountBody", params=(_NAME,)),
+            "patch": _op(
+                "Change or suspend a sub-account",
+                "SubAccountBody",
+                body="SubAccountPatch",
+                params=(_NAME,),
+            ),
+        },
+        "/v1/subaccounts/{name}/keys": {
+            "get": _op("A sub-account's API keys", "KeyList", params=(_NAME,)),
+            "post": _op("One more API key, shown once", "NewKey", params=(_NAME,), status="201"),
+        },
+        "/v1/subaccounts/{name}/keys/{key}": {
+            "delete": {
+                "summary": "Revoke a sub-account's API key",
+                "parameters": [_NAME, _KEY],
+                "responses": {"204": {"description": "Revoked"}, **_ERRORS},
+            },
+        },
+        "/v1/subaccounts/{name}/transfer": {
+            "post": _op(
+                "Move credit from the parent (negative: back to it)",
+                "TransferAnswer",
+                body="CreditRequest",
+                params=(_NAME,),
+            ),
+        },
+        "/v1/subaccounts/{name}/senders": {
+            "get": _op("A sub-account's sender ids", "SendersAnswer", params=(_NAME,)),
+            "post": _op(
+                "Allow a sender id (one the parent may use)",
+                "SendersAnswer",
+                body="SenderRequest",
+                params=(_NAME,),
+            ),
+        },
+        "/v1/subaccounts/{name}/senders/{sender}": {
+            "delete": {
+                "summary": "Take a sender id away",
+                "parameters": [_NAME, _SENDER],
+                "responses": {"204": {"description": "Removed"}, **_ERRORS},
+            },
+        },
+        "/v1/subaccounts/{name}/prices": {
+            "get": _op("A sub-account's prices", "PricesAnswer", params=(_NAME,)),
+            "post": _op(
+                "Set a price (not below the parent's)",
+                "PricesAnswer",
+                body="PriceRequest",
+                params=(_NAME,),
+            ),
+            "delete": {
+                "summary": "Remove a price",
+                "parameters": [_NAME, _PREFIX],
+                "responses": {"204": {"description": "Removed"}, **_ERRORS},
+            },
+        },
+    }
+)
 
 
 @cache
@@ -398,6 +489,15 @@ def document() -> dict[str, Any]:
             TemplateList,
             TemplateBody,
             TemplateRequest,
+            SubAccountList,
+            SubAccountBody,
+            NewSubAccount,
+            SubAccountPatch,
+            TransferAnswer,
+            SenderRequest,
+            SendersAnswer,
+            PriceRequest,
+            PricesAnswer,
         ],
         ref_template=_REF,
     )
