@@ -64,5 +64,9 @@ def test_nesting_is_refused_and_accounts_are_attached_and_detached(cfg: Path) ->
     code, out = run(cfg, "accounts", "parent", "other", "--none")
     assert code == 0 and "top-level" in out
     assert run(cfg, "accounts", "parent", "other")[0] == 2
+    assert run(cfg, "accounts", "create", "boss")[0] == 0
+    assert run(cfg, "accounts", "set", "boss", "--admin")[0] == 0
+    code, out = run(cfg, "accounts", "parent", "boss", "shop")
+    assert code == 2 and "admin" in out
     code, out = run(cfg, "accounts", "children", "shop")
     assert "kid" in out and "other" not in out

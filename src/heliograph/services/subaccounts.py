@@ -110,6 +110,12 @@ class SubAccountService:
 
     async def set_parent(self, account: Account, parent: Account | None) -> Account:
         """Attach an account to a parent, or detach it (None). Raises: Rejected."""
+        if account.is_admin and parent is not None:
+            raise Rejected(
+                RejectReason.INVALID_REQUEST,
+                "an admin account cannot be a sub-account",
+                field="parent",
+            )
         try:
             changed = await self._admin().set_parent(account.id, parent.id if parent else None)
         except Conflict as exc:

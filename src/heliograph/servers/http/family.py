@@ -70,7 +70,8 @@ async def messages(
 
 async def message(request: web.Request, caller: Account, message_id: MessageId) -> web.Response:
     """A message of an account the caller manages. Raises: Rejected(NOT_FOUND)."""
-    found = await service(request).find_message(caller, message_id)
+    subaccounts = request.app[SERVICES].subaccounts
+    found = await subaccounts.find_message(caller, message_id) if subaccounts else None
     if found is None:
         raise Rejected(RejectReason.NOT_FOUND, f"no message {message_id}", field="id")
     owner, view = found
