@@ -242,6 +242,11 @@ async def test_transfers_move_credit_both_ways_and_never_create_it(fam: Family) 
         assert await error(resp) == (400, "invalid_request", "amount")
     assert await balance(fam, fam.parent) == "6.000000"
     assert await balance(fam, fam.kid) == "4.000000"
+    resp = await fam.client.get("/v1/balance?account=kid", headers=fam.parent)
+    assert await resp.json() == {"balance": "4.000000", "currency": "EUR"}
+    for who, name in ((fam.kid, "shop"), (fam.sibling, "kid"), (fam.stranger, "kid")):
+        resp = await fam.client.get(f"/v1/balance?account={name}", headers=who)
+        assert await error(resp) == (404, "not_found", "name")
     resp = await fam.client.post(
         "/v1/subaccounts/kid/transfer", json={"amount": "1"}, headers=fam.admin
     )

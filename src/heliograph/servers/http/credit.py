@@ -1,4 +1,7 @@
-"""GET /v1/balance and POST /v1/messages/cost (a submit priced but not sent)."""
+"""GET /v1/balance and POST /v1/messages/cost (a submit priced but not sent).
+
+``GET /v1/balance?account=NAME`` is the balance of a sub-account the caller manages.
+"""
 
 from __future__ import annotations
 
@@ -6,6 +9,7 @@ import msgspec
 from aiohttp import web
 
 from heliograph.domain.pricing import from_micros
+from heliograph.servers.http import family
 from heliograph.servers.http.auth import account_of
 from heliograph.servers.http.context import SERVICES, ApiError, json_response
 from heliograph.servers.http.rest import decode_submit, submit_request
@@ -33,6 +37,10 @@ class CostBody(msgspec.Struct):
 
 async def get_balance(request: web.Request) -> web.Response:
     account = await account_of(request)
+    if "account" in request.query:  # a sub-account's balance: family.py
+        [account] = await family.service(request).visible(
+            account, request.query["account"], include_children=False
+        )
     balance = await request.app[SERVICES].store_balance(account.id)
     return json_response(
         BalanceBody(balance=str(from_micros(balance.balance_micros)), currency=balance.currency)

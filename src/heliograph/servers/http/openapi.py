@@ -240,7 +240,13 @@ _PATHS.update(
         "/v1/messages/cost": {
             "post": _op("Price a send without sending it", "CostBody", body="SubmitBody")
         },
-        "/v1/balance": {"get": _op("The account's credit", "BalanceBody")},
+        "/v1/balance": {
+            "get": _op(
+                "The account's credit",
+                "BalanceBody",
+                params=(_query("account", "A sub-account's, instead of the caller's"),),
+            )
+        },
         "/v1/senders": {"get": _op("The sender ids this account may use", "SendersBody")},
         "/v1/optouts": {
             "get": _op(
