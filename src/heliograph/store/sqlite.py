@@ -47,7 +47,13 @@ from heliograph.store.base import (
     QueueDepth,
 )
 from heliograph.store.sqlite_content import SqliteContent
-from heliograph.store.sqlite_engine import Writer, connect, map_sqlite_error, migrate
+from heliograph.store.sqlite_engine import (
+    Checkpointer,
+    Writer,
+    connect,
+    map_sqlite_error,
+    migrate,
+)
 from heliograph.store.sqlite_inbound import SqliteInbound
 
 T = TypeVar("T")
@@ -62,6 +68,7 @@ class SqliteStore(SqliteInbound, SqliteContent):  # MO...: sqlite_inbound; MMS: 
         self._memory = path == ":memory:"
         self._readers = readers
         self._writer: Writer | None = None
+        self._checkpointer: Checkpointer | None = None
         self._pool: ThreadPoolExecutor | None = None
         self._local = threading.local()
         self._reader_conns: list[sqlite3.Connection] = []
@@ -76,11 +83,20 @@ class SqliteStore(SqliteInbound, SqliteContent):  # MO...: sqlite_inbound; MMS: 
         conn = connect(self.path, synchronous=self._synchronous)
         migrate(conn, now)
         self._writer = Writer(conn, asyncio.get_running_loop())
+        if not self._memory:  # checkpoints off the commit path: sqlite_engine.Checkpointer
+            self._writer.autocheckpoint = 0
+            self._checkpointer = Checkpointer(
+                self.path, self._writer, synchronous=self._synchronous
+            )
+            self._checkpointer.start()
         self._writer.start()
         if not self._memory:
             self._pool = ThreadPoolExecutor(self._readers, thread_name_prefix="heliograph-reader")
 
     async def close(self) -> None:
+        if self._checkpointer is not None:
+            await asyncio.to_thread(self._checkpointer.stop)
+            self._checkpointer = None
         if self._writer is not None:
             await asyncio.to_thread(self._writer.stop)
             self._writer = None

@@ -12,6 +12,15 @@ synced, new jobs pile up and share the next one: under load, one fsync serves
 hundreds of submits, and at rest a lone job commits at once without waiting for
 company.
 
+Checkpoints (copying the write-ahead log back into the database file) run on
+a thread of their own (``Checkpointer``), not inside the writer's commits:
+the writer's connection has automatic checkpoints turned off, and the
+checkpointer runs a PASSIVE checkpoint every ``interval_s`` with its own
+connection. A page rewritten by many commits in that interval is copied once,
+and the copying and its fsync no longer delay the commits that clients wait
+on. If the log outgrows ``max_log_pages`` (a checkpoint held back by long
+reads), the writer falls back to checkpointing in its commits.
+
 Reads go to a small pool of reader threads with their own connections (WAL
 lets them read while the writer writes). An in-memory database has a single
 connection, so its reads are jobs of the writer thread too.
@@ -47,7 +56,9 @@ def map_sqlite_error(exc: sqlite3.Error) -> StoreError:
     return StoreError(str(exc))
 
 
-def connect(path: str, *, synchronous: str, readonly: bool = False) -> sqlite3.Connection:
+def connect(
+    path: str, *, synchronous: str, readonly: bool = False, autocheckpoint: int = 1000
+) -> sqlite3.Connection:
     conn = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
     conn.execute("PRAGMA busy_timeout = 5000")
     if path != ":memory:":
@@ -59,7 +70,58 @@ def connect(path: str, *, synchronous: str, readonly: bool = False) -> sqlite3.C
     conn.execute(f"PRAGMA cache_size = {-8192 if readonly else -16384}")
     if readonly:
         conn.execute("PRAGMA query_only = 1")
+    else:
+        conn.execute(f"PRAGMA wal_autocheckpoint = {int(autocheckpoint)}")
     return conn
+
+
+class Checkpointer:
+    """PASSIVE checkpoints on a thread of their own (see the module docstring)."""
+
+    def __init__(
+        self,
+        path: str,
+        writer: Writer,
+        *,
+        synchronous: str,
+        interval_s: float = 0.5,
+        max_log_pages: int = 20000,
+    ) -> None:
+        self._path = path
+        self._writer = writer
+        self._synchronous = synchronous
+        self._interval_s = interval_s
+        self._max_log_pages = max_log_pages
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="heliograph-sqlite-checkpoint")
+        self._thread.daemon = True
+        self.checkpoints = 0
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._thread.join()
+
+    def _run(self) -> None:
+        conn = connect(self._path, synchronous=self._synchronous, readonly=False, autocheckpoint=0)
+        fallback = False
+        try:
+            while not self._stop.wait(self._interval_s):
+                try:
+                    row = conn.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchone()
+                except sqlite3.Error:
+                    continue  # busy or I/O trouble: the next round tries again
+                self.checkpoints += 1
+                log_pages = int(row[1]) if row else 0
+                behind = log_pages - (int(row[2]) if row else 0)
+                # Held back (readers on old snapshots): let the writer's commits help.
+                if (behind > self._max_log_pages) != fallback:
+                    fallback = not fallback
+                    self._writer.autocheckpoint = 1000 if fallback else 0
+        finally:
+            conn.close()
 
 
 def migrate(conn: sqlite3.Connection, now: float) -> list[int]:
@@ -103,6 +165,10 @@ class Writer:
         self._thread.daemon = True
         self.commits = 0
         self.jobs_done = 0
+        # Pages between the writer's own checkpoints (0: none; see Checkpointer).
+        # Set from other threads; applied between batches by the writer thread.
+        self.autocheckpoint = 1000
+        self._autocheckpoint = 1000
 
     def start(self) -> None:
         self._thread.start()
@@ -132,6 +198,9 @@ class Writer:
                     stop = True
                     break
                 batch.append(item)
+            if self.autocheckpoint != self._autocheckpoint:
+                self._autocheckpoint = self.autocheckpoint
+                self._conn.execute(f"PRAGMA wal_autocheckpoint = {int(self._autocheckpoint)}")
             results = self._run_batch(batch)
             self._loop.call_soon_threadsafe(_resolve, results)
             if stop:
