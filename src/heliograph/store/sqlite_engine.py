@@ -16,10 +16,11 @@ Checkpoints (copying the write-ahead log back into the database file) run on
 a thread of their own (``Checkpointer``), not inside the writer's commits:
 the writer's connection has automatic checkpoints turned off, and the
 checkpointer runs a PASSIVE checkpoint every ``interval_s`` with its own
-connection. A page rewritten by many commits in that interval is copied once,
-and the copying and its fsync no longer delay the commits that clients wait
-on. If the log outgrows ``max_log_pages`` (a checkpoint held back by long
-reads), the writer falls back to checkpointing in its commits.
+connection, and a RESTART one when the log has grown long (see
+``Checkpointer.checkpoint``). A page rewritten by many commits in that
+interval is copied once, and the copying and its fsync no longer delay the
+commits that clients wait on. If a checkpoint fails or is held back by long
+reads, the writer checkpoints in its commits until the checkpointer catches up.
 
 Reads go to a small pool of reader threads with their own connections (WAL
 lets them read while the writer writes). An in-memory database has a single
@@ -72,6 +73,8 @@ def connect(
         conn.execute("PRAGMA query_only = 1")
     else:
         conn.execute(f"PRAGMA wal_autocheckpoint = {int(autocheckpoint)}")
+        # When the log starts again from the beginning, cut its file back to 32 MB.
+        conn.execute("PRAGMA journal_size_limit = 33554432")
     return conn
 
 
@@ -85,13 +88,15 @@ class Checkpointer:
         *,
         synchronous: str,
         interval_s: float = 0.5,
-        max_log_pages: int = 20000,
+        restart_pages: int = 4096,
+        wait_ms: int = 50,
     ) -> None:
         self._path = path
         self._writer = writer
         self._synchronous = synchronous
         self._interval_s = interval_s
-        self._max_log_pages = max_log_pages
+        self._restart_pages = restart_pages
+        self._wait_ms = wait_ms
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, name="heliograph-sqlite-checkpoint")
         self._thread.daemon = True
@@ -104,24 +109,40 @@ class Checkpointer:
         self._stop.set()
         self._thread.join()
 
+    def connect(self) -> sqlite3.Connection:
+        conn = connect(self._path, synchronous=self._synchronous, autocheckpoint=0)
+        # RESTART holds new commits back while it waits for readers: give up soon.
+        conn.execute(f"PRAGMA busy_timeout = {int(self._wait_ms)}")
+        return conn
+
     def _run(self) -> None:
-        conn = connect(self._path, synchronous=self._synchronous, readonly=False, autocheckpoint=0)
-        fallback = False
+        conn = self.connect()
         try:
             while not self._stop.wait(self._interval_s):
-                try:
-                    row = conn.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchone()
-                except sqlite3.Error:
-                    continue  # busy or I/O trouble: the next round tries again
-                self.checkpoints += 1
-                log_pages = int(row[1]) if row else 0
-                behind = log_pages - (int(row[2]) if row else 0)
-                # Held back (readers on old snapshots): let the writer's commits help.
-                if (behind > self._max_log_pages) != fallback:
-                    fallback = not fallback
-                    self._writer.autocheckpoint = 1000 if fallback else 0
+                self._writer.autocheckpoint = 0 if self.checkpoint(conn) else 1000
         finally:
             conn.close()
+
+    def checkpoint(self, conn: sqlite3.Connection) -> bool:
+        """One round. Returns False when the log could not be kept short.
+
+        PASSIVE copies what it can without waiting for anyone. Under a steady
+        stream of commits the log is never found fully copied between two of
+        them, so SQLite would never start it again from the beginning: once it
+        holds ``restart_pages`` pages, RESTART waits for the writer's current
+        commit, copies the rest and makes the next commit start the log anew
+        (the writer waits for those few milliseconds).
+        """
+        try:
+            busy, log_pages, _ = conn.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchone()
+            if log_pages > self._restart_pages:
+                busy, log_pages, _ = conn.execute("PRAGMA wal_checkpoint(RESTART)").fetchone()
+        except sqlite3.Error:
+            return False  # busy or I/O trouble: the writer's own checkpoints meanwhile
+        self.checkpoints += 1
+        # Held back (a long read, or commits that never paused): let the writer's
+        # commits checkpoint too until the next round.
+        return not busy
 
 
 def migrate(conn: sqlite3.Connection, now: float) -> list[int]:
