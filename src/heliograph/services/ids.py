@@ -16,48 +16,62 @@ from __future__ import annotations
 import itertools
 import os
 import time
-from base64 import b32encode
 from collections.abc import Iterator
 from hashlib import blake2b
 
 from heliograph.domain.ids import MessageId
 
-_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
+ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"  # Crockford's base32
 _KEY = os.urandom(32)
 _COUNTER = itertools.count()
+# Two symbols per 10 bits: encoding is a few table lookups, not a loop per symbol.
+_PAIRS = [a + b for a in ALPHABET for b in ALPHABET]
 
 
-def _encode(value: int, length: int) -> str:
-    out = []
-    for _ in range(length):
-        out.append(_ALPHABET[value & 31])
-        value >>= 5
-    return "".join(reversed(out))
-
-
-# RFC 4648 base32 and Crockford's base32 give the same 5-bit groups in the same
-# order; only the symbols differ, and Crockford's sort like their values.
-_TO_CROCKFORD = bytes.maketrans(b"ABCDEFGHIJKLMNOPQRSTUVWXYZ234567", _ALPHABET.encode())
-
-
-def _random80() -> int:
-    digest = blake2b(next(_COUNTER).to_bytes(8, "big"), key=_KEY, digest_size=10).digest()
-    return int.from_bytes(digest, "big")
+def encode_base32(value: int, length: int) -> str:
+    """The low ``5 * length`` bits of ``value`` as ``length`` symbols, most significant first."""
+    pairs = _PAIRS
+    out = [pairs[(value >> shift) & 1023] for shift in range(10 * (length // 2) - 10, -1, -10)]
+    if length % 2:
+        out.insert(0, ALPHABET[(value >> (5 * (length - 1))) & 31])
+    return "".join(out)
 
 
 def _random_text() -> str:
     """80 unpredictable bits as 16 Crockford base32 characters."""
     digest = blake2b(next(_COUNTER).to_bytes(8, "big"), key=_KEY, digest_size=10).digest()
-    return b32encode(digest).translate(_TO_CROCKFORD).decode()
+    v = int.from_bytes(digest, "big")
+    p = _PAIRS
+    return (
+        p[v >> 70]
+        + p[(v >> 60) & 1023]
+        + p[(v >> 50) & 1023]
+        + p[(v >> 40) & 1023]
+        + p[(v >> 30) & 1023]
+        + p[(v >> 20) & 1023]
+        + p[(v >> 10) & 1023]
+        + p[v & 1023]
+    )
+
+
+_last_prefix: tuple[int, str] = (-1, "")
+
+
+def _prefix(ms: int) -> str:
+    """The 10 symbols of a millisecond timestamp (the last one is remembered)."""
+    global _last_prefix
+    if _last_prefix[0] != ms:
+        _last_prefix = (ms, encode_base32(ms, 10))
+    return _last_prefix[1]
 
 
 def new_message_id(now: float | None = None) -> MessageId:
     ms = int((time.time() if now is None else now) * 1000)
-    return MessageId(_encode(ms, 10) + _encode(_random80(), 16))
+    return MessageId(_prefix(ms) + _random_text())
 
 
 def message_ids(now: float) -> Iterator[MessageId]:
     """Ids for one request, all with the request's timestamp."""
-    prefix = _encode(int(now * 1000), 10)
+    prefix = _prefix(int(now * 1000))
     while True:
         yield MessageId(prefix + _random_text())
