@@ -50,6 +50,8 @@ class HttpConfig:
     max_body_bytes: int = 4 * 1024 * 1024
     # how handsets reach this gateway, for MMS fetch URLs (default: the address the request came to)
     public_url: str = ""
+    # single-message submits read without aiohttp's per-request work (servers/http/fastlane.py)
+    fast_lane: bool = True
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -10,7 +10,6 @@ is logged with the request line.
 from __future__ import annotations
 
 import logging
-import math
 from collections.abc import Callable
 
 from aiohttp import web
@@ -35,7 +34,7 @@ from heliograph.servers.http import (
 )
 from heliograph.servers.http.context import SERVICES, ApiError, HttpServices, json_response
 from heliograph.servers.http.schemas import ErrorBody, ErrorDetail
-from heliograph.servers.http.statuses import HTTP_STATUS
+from heliograph.servers.http.statuses import refusal
 
 log = logging.getLogger("heliograph.http")
 
@@ -58,13 +57,11 @@ def _error(status: int, code: str, message: str, field: str | None = None) -> we
 async def errors(request: web.Request, handler: Handler) -> web.StreamResponse:
     try:
         return await handler(request)
-    except Rejected as exc:
-        response = _error(HTTP_STATUS[exc.reason], exc.reason.value, exc.detail, exc.field)
-        if exc.retry_after_s is not None:
-            response.headers["Retry-After"] = str(max(1, math.ceil(exc.retry_after_s)))
-        return response
-    except ApiError as exc:
-        return _error(exc.status, exc.code, exc.message, exc.field)
+    except (Rejected, ApiError) as exc:
+        status, body, headers = refusal(exc)
+        return web.Response(
+            status=status, body=body, content_type="application/json", headers=headers or None
+        )
     except web.HTTPException as exc:
         if exc.status < 400:
             raise

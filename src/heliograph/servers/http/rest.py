@@ -7,6 +7,7 @@ middleware in ``app.py`` as ``{"error": {"code", "message", "field"}}``.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import replace
 from datetime import datetime
 
@@ -20,7 +21,7 @@ from heliograph.domain.messages import MessageState
 from heliograph.domain.rejections import Rejected, RejectReason
 from heliograph.domain.submission import RecipientPlan, SubmitRequest
 from heliograph.servers.http import family
-from heliograph.servers.http.auth import account_of
+from heliograph.servers.http.auth import account_for, account_of
 from heliograph.servers.http.content import (
     MMS,
     LibraryBody,
@@ -29,6 +30,7 @@ from heliograph.servers.http.content import (
     library_content,
 )
 from heliograph.servers.http.context import SERVICES, ApiError, json_response
+from heliograph.servers.http.fastlane import FastHandler, FastRequest, FastResponse
 from heliograph.servers.http.schemas import (
     HealthBody,
     MessageList,
@@ -37,6 +39,8 @@ from heliograph.servers.http.schemas import (
     message_body,
     submit_answer,
 )
+from heliograph.servers.http.statuses import refusal
+from heliograph.services.submit import SubmitResult
 from heliograph.store.base import IdempotentAnswer, MessageFilter
 
 _submit_decoder = msgspec.json.Decoder(SubmitBody)
@@ -103,33 +107,54 @@ def submit_request(body: SubmitBody, account_id: AccountId) -> SubmitRequest:
     )
 
 
-async def post_messages(request: web.Request) -> web.Response:
-    account = await account_of(request)
-    if request.content_type != "application/json":
+async def submit_message(
+    app: web.Application,
+    *,
+    authorization: str,
+    content_type: str,
+    body: bytes,
+    idempotency_key: str | None,
+    peer: str | None,
+    base: Callable[[], str],
+) -> SubmitResult:
+    """``POST /v1/messages``, whichever server read the request (aiohttp's or the fast
+    lane: ``fastlane.py``). ``base``: how the request reached the gateway, for MMS.
+
+    Raises: Rejected, ApiError.
+    """
+    services = app[SERVICES]
+    account = await account_for(services, authorization, peer)
+    if content_type != "application/json":
         raise ApiError(415, "unsupported_media_type", "send the body as application/json")
-    body = decode_submit(await request.read())
-    key = request.headers.get("Idempotency-Key")
+    submit = decode_submit(body)
+    key = idempotency_key
     if key is not None and not 1 <= len(key) <= 255:
         raise ApiError(
             400, "invalid_request", "Idempotency-Key must be 1-255 characters", "Idempotency-Key"
         )
-    req = submit_request(body, account.id)
-    if isinstance(body.content, LibraryBody):  # the stored item: services/library.py
-        library = request.app[SERVICES].library
-        req = replace(req, content=await library_content(library, account, body.content))
+    req = submit_request(submit, account.id)
+    if isinstance(submit.content, LibraryBody):  # the stored item: services/library.py
+        req = replace(req, content=await library_content(services.library, account, submit.content))
     if isinstance(req.content, Mms):  # stored for the handset's fetch: servers/http/content.py
-        mms = request.app.get(MMS)
+        mms = app.get(MMS)
         if mms is None:
             raise Rejected(
                 RejectReason.NOT_SUPPORTED, "MMS is not served here", field="content.type"
             )
-        result = await mms.submit(
-            req, account, _render, base_url=base_url(request), idempotency_key=key
-        )
-    else:
-        result = await request.app[SERVICES].submit.submit(
-            req, account, _render, idempotency_key=key
-        )
+        return await mms.submit(req, account, _render, base_url=base(), idempotency_key=key)
+    return await services.submit.submit(req, account, _render, idempotency_key=key)
+
+
+async def post_messages(request: web.Request) -> web.Response:
+    result = await submit_message(
+        request.app,
+        authorization=request.headers.get("Authorization", ""),
+        content_type=request.content_type,
+        body=await request.read(),
+        idempotency_key=request.headers.get("Idempotency-Key"),
+        peer=request.remote,
+        base=lambda: base_url(request),
+    )
     headers = {"Idempotent-Replayed": "true"} if result.replayed else None
     return web.Response(
         status=result.answer.status,
@@ -137,6 +162,39 @@ async def post_messages(request: web.Request) -> web.Response:
         content_type="application/json",
         headers=headers,
     )
+
+
+def fast_routes(app: web.Application, scheme: str = "http") -> dict[tuple[str, str], FastHandler]:
+    """The requests of this module the fast lane serves itself (``fastlane.py``)."""
+
+    async def post(request: FastRequest) -> FastResponse:
+        def base() -> str:
+            return f"{scheme}://{request.header(b'host')}"  # the lane requires Host
+
+        try:
+            result = await submit_message(
+                app,
+                authorization=request.header(b"authorization") or "",
+                content_type=_mimetype(request.header(b"content-type")),
+                body=request.body,
+                idempotency_key=request.header(b"idempotency-key"),
+                peer=request.peer,
+                base=base,
+            )
+        except (Rejected, ApiError) as exc:
+            status, body, headers = refusal(exc)
+            return FastResponse(status, body, headers=headers)
+        replayed = [("Idempotent-Replayed", "true")] if result.replayed else []
+        return FastResponse(result.answer.status, result.answer.body, headers=replayed)
+
+    return {("POST", "/v1/messages"): post}
+
+
+def _mimetype(value: str | None) -> str:
+    """As aiohttp reads Content-Type: the media type, lower case; none is octet-stream."""
+    if value is None:
+        return "application/octet-stream"
+    return value.partition(";")[0].strip().lower()
 
 
 async def get_message(request: web.Request) -> web.Response:

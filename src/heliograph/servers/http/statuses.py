@@ -6,7 +6,15 @@ changes meaning. ``tests/qa/test_tables.py`` checks that every reason is here.
 
 from __future__ import annotations
 
-from heliograph.domain.rejections import RejectReason
+import math
+
+import msgspec
+
+from heliograph.domain.rejections import Rejected, RejectReason
+from heliograph.servers.http.context import ApiError
+from heliograph.servers.http.schemas import ErrorBody, ErrorDetail
+
+_encode = msgspec.json.Encoder().encode
 
 R = RejectReason
 
@@ -34,3 +42,19 @@ HTTP_STATUS: dict[RejectReason, int] = {
     R.NOT_SUPPORTED: 501,
     R.UNAVAILABLE: 503,
 }
+
+
+def refusal(exc: Rejected | ApiError) -> tuple[int, bytes, list[tuple[str, str]]]:
+    """The answer to a refusal: (status, ``{"error": …}`` body, extra headers).
+
+    One rendering for both HTTP servers (the error middleware of ``app.py`` and the
+    fast lane of ``fastlane.py``).
+    """
+    if isinstance(exc, ApiError):
+        detail = ErrorDetail(code=exc.code, message=exc.message, field=exc.field)
+        return exc.status, _encode(ErrorBody(error=detail)), []
+    headers = []
+    if exc.retry_after_s is not None:
+        headers.append(("Retry-After", str(max(1, math.ceil(exc.retry_after_s)))))
+    detail = ErrorDetail(code=exc.reason.value, message=exc.detail, field=exc.field)
+    return HTTP_STATUS[exc.reason], _encode(ErrorBody(error=detail)), headers
