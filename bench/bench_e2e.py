@@ -13,7 +13,6 @@ import asyncio
 import time
 
 import aiohttp
-
 from common import machine, metrics, rss_mb, start_gateway
 
 
@@ -59,7 +58,8 @@ def main() -> None:
     try:
         if args.preload:
             asyncio.run(load(gw.url, gw.api_key, args.preload, 1000, 4))
-            while metrics(gw.url).get('heliograph_message_transitions_total{state="delivered"}', 0) < args.preload:
+            delivered = 'heliograph_message_transitions_total{state="delivered"}'
+            while metrics(gw.url).get(delivered, 0) < args.preload:
                 time.sleep(0.5)
         before = metrics(gw.url).get('heliograph_message_transitions_total{state="delivered"}', 0)
         started = time.perf_counter()

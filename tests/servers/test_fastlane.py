@@ -8,6 +8,7 @@ bytes over a socket on 127.0.0.1, as a client would send them.
 from __future__ import annotations
 
 import asyncio
+import socket
 from collections.abc import AsyncIterator
 
 import pytest
@@ -105,6 +106,18 @@ async def test_a_lane_route_is_answered_by_the_lane(served: tuple[Lane, int, Fas
     assert request.headers[b"authorization"] == b"Bearer k"
     assert request.header(b"host") == "gw.example"
     assert request.peer == "127.0.0.1"
+
+
+async def test_answers_are_not_held_back_by_nagle(served: tuple[Lane, int, FastSite]) -> None:
+    _, port, site = served
+    reader, writer = await asyncio.open_connection("127.0.0.1", port)
+    writer.write(post("/echo", b"1"))
+    await reader.readuntil(b"lane:1")
+    [lane] = site._lanes.open
+    assert lane._transport is not None
+    sock = lane._transport.get_extra_info("socket")
+    assert sock.getsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY)
+    writer.close()
 
 
 async def test_split_at_every_offset_gives_the_same_answer(

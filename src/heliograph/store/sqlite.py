@@ -48,6 +48,7 @@ from heliograph.store.base import (
 )
 from heliograph.store.sqlite_content import SqliteContent
 from heliograph.store.sqlite_engine import (
+    LOG_RESTART_PAGES,
     Checkpointer,
     Writer,
     connect,
@@ -80,14 +81,15 @@ class SqliteStore(SqliteInbound, SqliteContent):  # MO...: sqlite_inbound; MMS: 
         return self._writer
 
     async def open(self, now: float = 0.0) -> None:
-        conn = connect(self.path, synchronous=self._synchronous)
+        conn = connect(
+            self.path,
+            synchronous=self._synchronous,
+            autocheckpoint=1000 if self._memory else LOG_RESTART_PAGES,
+        )
         migrate(conn, now)
         self._writer = Writer(conn, asyncio.get_running_loop())
-        if not self._memory:  # checkpoints off the commit path: sqlite_engine.Checkpointer
-            self._writer.autocheckpoint = 0
-            self._checkpointer = Checkpointer(
-                self.path, self._writer, synchronous=self._synchronous
-            )
+        if not self._memory:  # checkpoints mostly off the commit path: sqlite_engine
+            self._checkpointer = Checkpointer(self.path, synchronous=self._synchronous)
             self._checkpointer.start()
         self._writer.start()
         if not self._memory:

@@ -12,15 +12,17 @@ synced, new jobs pile up and share the next one: under load, one fsync serves
 hundreds of submits, and at rest a lone job commits at once without waiting for
 company.
 
-Checkpoints (copying the write-ahead log back into the database file) run on
-a thread of their own (``Checkpointer``), not inside the writer's commits:
-the writer's connection has automatic checkpoints turned off, and the
-checkpointer runs a PASSIVE checkpoint every ``interval_s`` with its own
-connection, and a RESTART one when the log has grown long (see
-``Checkpointer.checkpoint``). A page rewritten by many commits in that
-interval is copied once, and the copying and its fsync no longer delay the
-commits that clients wait on. If a checkpoint fails or is held back by long
-reads, the writer checkpoints in its commits until the checkpointer catches up.
+Checkpoints (copying the write-ahead log back into the database file) are
+mostly done on a thread of their own (``Checkpointer``): a PASSIVE checkpoint
+every ``interval_s`` with its own connection, which waits for no one. A page
+rewritten by many commits in that interval is copied once, and the copying and
+its fsync no longer hold up the commits clients wait on. Under a steady stream
+of commits, though, the log is never found fully copied between two of them,
+and SQLite starts it again from the beginning only then; so the writer keeps
+an automatic checkpoint of its own at ``LOG_RESTART_PAGES``. By the time the
+log is that long the checkpointer has copied nearly all of it: the writer's
+checkpoint copies what is left, right after its own commit, and its next
+commit starts the log anew.
 
 Reads go to a small pool of reader threads with their own connections (WAL
 lets them read while the writer writes). An in-memory database has a single
@@ -46,6 +48,7 @@ T = TypeVar("T")
 Job = Callable[[sqlite3.Connection], Any]
 
 _MAX_BATCH = 512
+LOG_RESTART_PAGES = 4096  # the writer's own checkpoints (see the module docstring)
 _STOP = object()
 
 
@@ -81,22 +84,10 @@ def connect(
 class Checkpointer:
     """PASSIVE checkpoints on a thread of their own (see the module docstring)."""
 
-    def __init__(
-        self,
-        path: str,
-        writer: Writer,
-        *,
-        synchronous: str,
-        interval_s: float = 0.5,
-        restart_pages: int = 4096,
-        wait_ms: int = 50,
-    ) -> None:
+    def __init__(self, path: str, *, synchronous: str, interval_s: float = 0.5) -> None:
         self._path = path
-        self._writer = writer
         self._synchronous = synchronous
         self._interval_s = interval_s
-        self._restart_pages = restart_pages
-        self._wait_ms = wait_ms
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, name="heliograph-sqlite-checkpoint")
         self._thread.daemon = True
@@ -110,39 +101,24 @@ class Checkpointer:
         self._thread.join()
 
     def connect(self) -> sqlite3.Connection:
-        conn = connect(self._path, synchronous=self._synchronous, autocheckpoint=0)
-        # RESTART holds new commits back while it waits for readers: give up soon.
-        conn.execute(f"PRAGMA busy_timeout = {int(self._wait_ms)}")
-        return conn
+        return connect(self._path, synchronous=self._synchronous, autocheckpoint=0)
 
     def _run(self) -> None:
         conn = self.connect()
         try:
             while not self._stop.wait(self._interval_s):
-                self._writer.autocheckpoint = 0 if self.checkpoint(conn) else 1000
+                self.checkpoint(conn)
         finally:
             conn.close()
 
     def checkpoint(self, conn: sqlite3.Connection) -> bool:
-        """One round. Returns False when the log could not be kept short.
-
-        PASSIVE copies what it can without waiting for anyone. Under a steady
-        stream of commits the log is never found fully copied between two of
-        them, so SQLite would never start it again from the beginning: once it
-        holds ``restart_pages`` pages, RESTART waits for the writer's current
-        commit, copies the rest and makes the next commit start the log anew
-        (the writer waits for those few milliseconds).
-        """
+        """One PASSIVE round. Returns whether the whole log was copied."""
         try:
-            busy, log_pages, _ = conn.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchone()
-            if log_pages > self._restart_pages:
-                busy, log_pages, _ = conn.execute("PRAGMA wal_checkpoint(RESTART)").fetchone()
+            busy, log_pages, copied = conn.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchone()
         except sqlite3.Error:
-            return False  # busy or I/O trouble: the writer's own checkpoints meanwhile
+            return False  # busy or I/O trouble: the next round, or the writer's own
         self.checkpoints += 1
-        # Held back (a long read, or commits that never paused): let the writer's
-        # commits checkpoint too until the next round.
-        return not busy
+        return not busy and log_pages == copied
 
 
 def migrate(conn: sqlite3.Connection, now: float) -> list[int]:
@@ -186,10 +162,6 @@ class Writer:
         self._thread.daemon = True
         self.commits = 0
         self.jobs_done = 0
-        # Pages between the writer's own checkpoints (0: none; see Checkpointer).
-        # Set from other threads; applied between batches by the writer thread.
-        self.autocheckpoint = 1000
-        self._autocheckpoint = 1000
 
     def start(self) -> None:
         self._thread.start()
@@ -219,9 +191,6 @@ class Writer:
                     stop = True
                     break
                 batch.append(item)
-            if self.autocheckpoint != self._autocheckpoint:
-                self._autocheckpoint = self.autocheckpoint
-                self._conn.execute(f"PRAGMA wal_autocheckpoint = {int(self._autocheckpoint)}")
             results = self._run_batch(batch)
             self._loop.call_soon_threadsafe(_resolve, results)
             if stop:
