@@ -236,7 +236,7 @@ async def test_submit_sm_data_codings(
 
 
 @pytest.mark.parametrize(
-    ("dcs", "data"), [(0, "naïve".encode("latin-1")), (5, b"jis"), (2, b"\x01\x02"), (8, b"odd")]
+    ("dcs", "data"), [(0, "naïve".encode("latin-1")), (5, b"jis"), (6, b"cyr"), (8, b"odd")]
 )
 async def test_submit_sm_unreadable_data_coding_is_refused(
     esme: Esme, dcs: int, data: bytes

@@ -4,8 +4,12 @@ Inbound, submit_sm, data_sm and submit_multi become one ``SubmitRequest``
 (SMPP 3.4 §4.4, §4.7, §4.5). Text is read per the SMS Center document's
 data_coding values: 0 GSM 7-bit, one unpacked septet per octet (Latin-1 on a
 bind whose system_type is ``ISO``), 1 IA5/ASCII, 3 Latin-1, 4 Latin-1 (the
-document's "coding 1 × 4"), 8 UCS-2; other codings and 8-bit binary are
-refused with ESME_RINVDCS. A client-segmented part (UDHI, or the sar_* TLVs
+document's "coding 1 × 4"), 8 UCS-2. 8-bit binary data (§5.2.19: 0x02, 0x04
+behind a client's UDH, and every TS 23.038 §4 byte that reads as 8-bit data
+with a class, such as 0x14-0x17 and 0xF4-0xF7) becomes ``Binary`` content,
+carried as the REST API's binary messages are, with the data_coding byte
+kept; other codings are refused with
+ESME_RINVDCS. A client-segmented part (UDHI, or the sar_* TLVs
 of §5.3.2.22-24, which are turned into the equivalent concatenation UDH) is
 kept as the client's one part behind the client's UDH. Times follow §7.1
 (absolute ``YYMMDDhhmmsstnn±`` or relative ``…R``).
@@ -26,10 +30,12 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from heliograph.domain.content import Binary
 from heliograph.domain.ids import AccountId
 from heliograph.domain.messages import FINAL_STATES, MessageState, MessageView
 from heliograph.domain.submission import SubmitRequest
 from heliograph.wire.errors import DecodeError, EncodeError
+from heliograph.wire.gsm.dcs import Alphabet, decode_dcs
 from heliograph.wire.gsm.gsm7 import DEFAULT, decode_gsm7, header_septets
 from heliograph.wire.gsm.udh import concatenation_ie, encode_udh, split_user_data
 from heliograph.wire.receipt import STAT_BY_STATE, format_receipt
@@ -160,7 +166,8 @@ def _decode(data: bytes, data_coding: int, iso: bool) -> tuple[str, str]:
         hint = " (bind with system_type ISO to send Latin-1)" if data_coding == 0 else ""
         raise SmppRefusal(S.ESME_RINVDCS, f"data_coding {data_coding}: {exc}{hint}") from None
     raise SmppRefusal(
-        S.ESME_RINVDCS, f"data_coding 0x{data_coding:02x} is not supported (use 0, 1, 3, 4 or 8)"
+        S.ESME_RINVDCS,
+        f"data_coding 0x{data_coding:02x} is not supported (use 0, 1, 3, 8 or 8-bit data)",
     )
 
 
@@ -168,6 +175,45 @@ def _fits_one_part(udh: bytes, body: bytes, encoding: str) -> bool:
     if encoding == "gsm7":
         return header_septets(len(udh)) + len(body) <= 160
     return len(udh) + len(body) <= 140
+
+
+def is_binary(pdu: SubmitSm | DataSm | SubmitMulti) -> bool:
+    """Whether the user data is 8-bit data (SMPP 3.4 §5.2.19, TS 23.038 §4).
+
+    data_coding 4 is the SMS Center document's "coding 1" (Latin-1 text or binary
+    data): it is text unless the client put a UDH in front (UDHI or sar_* TLVs).
+    """
+    if pdu.data_coding == 4:
+        return bool(pdu.esm_class & _UDHI) or _sar_udh(pdu) is not None
+    return pdu.data_coding in _BINARY_CODINGS
+
+
+_BINARY_CODINGS = frozenset(
+    c for c in range(256) if c != 4 and decode_dcs(c).alphabet is Alphabet.BINARY
+)
+
+
+def _binary(pdu: SubmitSm | DataSm | SubmitMulti) -> Binary:
+    """8-bit user data as the client sent it: behind its own UDH (UDHI or sar_*) as one
+    part, else split by the gateway with concatenation UDHs. Raises: SmppRefusal."""
+    data = _user_data(pdu)
+    udh: bytes | None = None
+    if pdu.esm_class & _UDHI:
+        try:
+            header, data = split_user_data(data)
+        except DecodeError as exc:
+            raise SmppRefusal(S.ESME_RINVESMCLASS, f"UDHI set but the UDH is bad: {exc}") from None
+        udh = header.raw
+    sar = _sar_udh(pdu)
+    if sar is not None:
+        if udh is not None:
+            raise SmppRefusal(S.ESME_RINVESMCLASS, "both a UDH and sar_* TLVs")
+        udh = sar
+    if not data:
+        raise SmppRefusal(S.ESME_RINVMSGLEN, "8-bit data without any octets")
+    if udh is not None and len(udh) + len(data) > 140:
+        raise SmppRefusal(S.ESME_RINVMSGLEN, "a segment with its UDH exceeds 140 octets")
+    return Binary(payload=data, udh=udh, data_coding=pdu.data_coding)
 
 
 def _text(pdu: SubmitSm | DataSm | SubmitMulti, iso: bool) -> tuple[str, str, bytes | None]:
@@ -184,22 +230,12 @@ def _text(pdu: SubmitSm | DataSm | SubmitMulti, iso: bool) -> tuple[str, str, by
         if udh is not None:
             raise SmppRefusal(S.ESME_RINVESMCLASS, "both a UDH and sar_* TLVs")
         udh = sar
-    if udh is not None and pdu.data_coding in (2, 4) and header_has_ports(udh):
-        raise SmppRefusal(S.ESME_RINVDCS, "8-bit binary port-addressed data is not supported")
     text, encoding = _decode(data, pdu.data_coding, iso)
     if encoding == "auto" and udh is not None:
         encoding = "gsm7" if DEFAULT.count(text) is not None else "ucs2"
     if udh is not None and not _fits_one_part(udh, data, encoding):
         raise SmppRefusal(S.ESME_RINVMSGLEN, "a segment with its UDH exceeds 140 octets")
     return text, encoding, udh
-
-
-def header_has_ports(udh: bytes) -> bool:
-    try:
-        header, _ = split_user_data(udh)
-    except DecodeError:
-        return False
-    return header.ports is not None
 
 
 def _address(ton: int, value: str) -> str:
@@ -235,7 +271,11 @@ def submit_request(
     to: tuple[str, ...] | None = None,
 ) -> SubmitRequest:
     """The neutral request for one submit PDU. Raises: SmppRefusal."""
-    text, encoding, udh = _text(pdu, iso)
+    content: Binary | None = None
+    if is_binary(pdu):
+        content, text, encoding, udh = _binary(pdu), "", "auto", None
+    else:
+        text, encoding, udh = _text(pdu, iso)
     if to is None:
         assert not isinstance(pdu, SubmitMulti)
         to = (_address(pdu.dest_addr_ton, pdu.destination_addr),)
@@ -258,6 +298,7 @@ def submit_request(
         priority=priority,
         encoding=encoding,
         udh=udh,
+        content=content,
     )
 
 
