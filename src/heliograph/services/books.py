@@ -54,6 +54,11 @@ class Imported:
     refused: tuple[tuple[int, str], ...]  # (line, why)
 
 
+def needs_books(req: SubmitRequest) -> bool:
+    """Whether ``expand`` has anything to do: a template, personalized texts or a book."""
+    return req.template is not None or req.personalize or any(map(may_name_book, req.to))
+
+
 class BookService:
     def __init__(
         self, books: AddressBooks | None, clock: Clock, *, max_recipients: int = 10_000
@@ -193,7 +198,7 @@ class BookService:
         Raises: Rejected for the request as a whole (an unknown template, a malformed
         one, a template with a text).
         """
-        if req.template is None and not req.personalize and not any(map(may_name_book, req.to)):
+        if not needs_books(req):
             return req
         text, pieces = await self._source(req, account_id)
         found: dict[BookRef, list[Contact] | None] | None = None

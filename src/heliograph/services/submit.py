@@ -35,7 +35,7 @@ from heliograph.domain.submission import (
     SubmitRequest,
     plan_submission,
 )
-from heliograph.services.books import BookService
+from heliograph.services.books import BookService, needs_books
 from heliograph.services.guards import Guards
 from heliograph.services.ids import message_ids
 from heliograph.services.metrics import Metrics
@@ -222,7 +222,7 @@ class SubmitService:
         ``modes``: the account's, when the caller has read them already.
         Raises: Rejected for the request as a whole.
         """
-        if self._books is not None:
+        if self._books is not None and needs_books(req):  # no coroutine for a plain send
             req = await self._books.expand(req, account.id)
         plans = plan_submission(
             req,
