@@ -61,9 +61,15 @@ class InsufficientCredit(StoreError):
         self.balance_micros = balance_micros
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@dataclass(slots=True, kw_only=True)
 class ClaimedPart:
-    """A part handed to the dispatcher, with everything a connector needs."""
+    """A part handed to the dispatcher, with everything a connector needs.
+
+    Not frozen, unlike the other values here: one is built per claimed part on
+    the store's writer thread, and a frozen dataclass's ``__init__`` (one
+    ``object.__setattr__`` per field) costs four times as much. Treat it as
+    read-only all the same.
+    """
 
     part_id: PartId
     message_id: MessageId
