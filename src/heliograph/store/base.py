@@ -22,6 +22,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from enum import StrEnum
 from typing import Protocol, runtime_checkable
 
 from heliograph.domain.accounts import (
@@ -124,9 +125,36 @@ class Changes:
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Balance:
+    """``balance_micros`` is available to spend; ``reserved_micros`` is held by parts
+    on their way whose price settles on delivery ([credit] settle = "delivery")."""
+
     account_id: AccountId
     balance_micros: int
     currency: str
+    reserved_micros: int = 0
+
+
+class LedgerKind(StrEnum):
+    """What a ledger row is. ``amount_micros`` is its change of the available balance,
+    ``reserve_change_micros`` its change of the reserved amount."""
+
+    ADJUST = "adjust"  # credit added or taken by an administrator, or moved to a sub-account
+    CHARGE = "charge"  # messages accepted, their price final once sent (settle = "submit")
+    RESERVE = "reserve"  # messages accepted, their price held until delivery
+    SETTLE = "settle"  # reserved price made final by a delivered receipt
+    REFUND = "refund"  # price given back: a part failed, expired or was cancelled
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class LedgerEntry:
+    id: int
+    account_id: AccountId
+    kind: LedgerKind
+    amount_micros: int
+    reserve_change_micros: int
+    balance_micros: int  # the available balance after this row
+    reason: str
+    at: float
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -136,6 +164,8 @@ class Charge:
     account_id: AccountId
     amount_micros: int
     reason: str
+    # settle = "delivery": hold the price as reserved until each part's final state
+    reserve: bool = False
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -291,6 +321,9 @@ class Store(Protocol):
     ) -> Balance:
         """Add (or, negative, take) credit. Raises: NotFound; InsufficientCredit below zero."""
 
+    async def ledger(self, account_id: AccountId, *, limit: int = 100) -> list[LedgerEntry]:
+        """The account's most recent ledger rows, newest first."""
+
     async def set_price(self, account_id: AccountId | None, prefix: str, price_micros: int) -> None:
         """Set a price per part (account None: the gateway-wide list)."""
 
@@ -356,8 +389,14 @@ class Store(Protocol):
     async def apply_receipts(self, receipts: Sequence[Receipt], now: float) -> Changes:
         """Advance parts named by receipts; keep receipts for unknown ids until they match."""
 
-    async def expire_pending(self, now: float) -> Changes:
-        """Expire queued and scheduled messages whose validity has passed."""
+    async def expire_pending(
+        self, now: float, *, unreceipted_before: float | None = None
+    ) -> Changes:
+        """Expire queued and scheduled messages whose validity has passed.
+
+        ``unreceipted_before``: also expire (and refund) sent parts whose price is
+        reserved and whose validity ended before this time without a final receipt.
+        """
 
     async def awaiting_receipt(self, connector: ConnectorId) -> list[UpstreamId]:
         """Upstream ids of parts sent through ``connector`` and still without a final receipt."""

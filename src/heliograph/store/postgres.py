@@ -50,6 +50,7 @@ from heliograph.store.base import (
     ClaimedPart,
     Conflict,
     IdempotentAnswer,
+    LedgerKind,
     MessageFilter,
     PartResult,
     QueueDepth,
@@ -256,10 +257,22 @@ class PostgresStore(
                     return earlier
             await sb.insert_messages(conn, messages)
             if charge is not None and charge.amount_micros:
+                reserve = charge.reserve
+                if reserve:  # settle = "delivery": each part holds its price until it ends
+                    await conn.execute(
+                        "UPDATE parts SET reserved = TRUE WHERE message_id = ANY($1::text[])",
+                        [m.id for m in messages],
+                    )
                 # Last, so that the account row is locked only until the commit
                 # (postgres_credit: concurrent charges queue on it).
                 await change_balance(
-                    conn, charge.account_id, -charge.amount_micros, charge.reason, now
+                    conn,
+                    charge.account_id,
+                    -charge.amount_micros,
+                    charge.reason,
+                    now,
+                    LedgerKind.RESERVE if reserve else LedgerKind.CHARGE,
+                    charge.amount_micros if reserve else 0,
                 )
             return None
 
@@ -319,8 +332,10 @@ class PostgresStore(
             return Changes()
         return await self.db.write(lambda conn: lc.apply_receipts(conn, receipts, now))
 
-    async def expire_pending(self, now: float) -> Changes:
-        return await self.db.write(lambda conn: lc.expire_pending(conn, now))
+    async def expire_pending(
+        self, now: float, *, unreceipted_before: float | None = None
+    ) -> Changes:
+        return await self.db.write(lambda conn: lc.expire_pending(conn, now, unreceipted_before))
 
     async def awaiting_receipt(self, connector: ConnectorId) -> list[UpstreamId]:
         """Parts sent through ``connector`` by this node (or taken over by it)."""

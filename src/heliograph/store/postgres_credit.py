@@ -19,7 +19,13 @@ from collections.abc import Awaitable, Callable, Mapping
 from typing import TypeVar
 
 from heliograph.domain.ids import AccountId
-from heliograph.store.base import Balance, InsufficientCredit, NotFound
+from heliograph.store.base import (
+    Balance,
+    InsufficientCredit,
+    LedgerEntry,
+    LedgerKind,
+    NotFound,
+)
 from heliograph.store.postgres_engine import Conn
 
 T = TypeVar("T")
@@ -27,46 +33,101 @@ T = TypeVar("T")
 
 async def balance(conn: Conn, account_id: str) -> Balance:
     row = await conn.fetchrow(
-        "SELECT balance_micros, currency FROM accounts WHERE id = $1", account_id
+        "SELECT balance_micros, currency, reserved_micros FROM accounts WHERE id = $1",
+        account_id,
     )
     if row is None:
         raise NotFound(f"no account {account_id}")
-    return Balance(account_id=AccountId(account_id), balance_micros=row[0], currency=row[1])
+    return Balance(
+        account_id=AccountId(account_id),
+        balance_micros=row[0],
+        currency=row[1],
+        reserved_micros=row[2],
+    )
 
 
 async def change_balance(
-    conn: Conn, account_id: str, delta_micros: int, reason: str, now: float
+    conn: Conn,
+    account_id: str,
+    delta_micros: int,
+    reason: str,
+    now: float,
+    kind: LedgerKind = LedgerKind.ADJUST,
+    reserve_change_micros: int = 0,
 ) -> int:
-    """Add ``delta_micros`` (negative: take) and write the ledger row. Returns the balance.
+    """Add ``delta_micros`` (negative: take) to the available balance and
+    ``reserve_change_micros`` to the reserved amount; write the ledger row.
+    Returns the available balance.
 
     Raises: NotFound; InsufficientCredit when the balance would go below zero.
     """
     new: int | None = await conn.fetchval(
-        "UPDATE accounts SET balance_micros = balance_micros + $1"
+        "UPDATE accounts SET balance_micros = balance_micros + $1,"
+        " reserved_micros = reserved_micros + $3"
         " WHERE id = $2 AND balance_micros + $1 >= 0 RETURNING balance_micros",
         delta_micros,
         account_id,
+        reserve_change_micros,
     )
     if new is None:
         current = await balance(conn, account_id)
         raise InsufficientCredit(-delta_micros, current.balance_micros)
     await conn.execute(
-        "INSERT INTO ledger (account_id, amount_micros, balance_micros, reason, at)"
-        " VALUES ($1, $2, $3, $4, $5)",
+        "INSERT INTO ledger (account_id, amount_micros, balance_micros, reason, at, kind,"
+        " reserve_change_micros) VALUES ($1, $2, $3, $4, $5, $6, $7)",
         account_id,
         delta_micros,
         new,
         reason,
         now,
+        kind.value,
+        reserve_change_micros,
     )
     return new
+
+
+async def ledger(conn: Conn, account_id: str, limit: int) -> list[LedgerEntry]:
+    rows = await conn.fetch(
+        "SELECT id, account_id, kind, amount_micros, reserve_change_micros, balance_micros,"
+        " reason, at FROM ledger WHERE account_id = $1 ORDER BY id DESC LIMIT $2",
+        account_id,
+        limit,
+    )
+    return [
+        LedgerEntry(
+            id=r[0],
+            account_id=AccountId(r[1]),
+            kind=LedgerKind(r[2]),
+            amount_micros=r[3],
+            reserve_change_micros=r[4],
+            balance_micros=r[5],
+            reason=r[6],
+            at=r[7],
+        )
+        for r in rows
+    ]
 
 
 async def refund(conn: Conn, refunds: Mapping[str, int], reason: str, now: float) -> None:
     """Give back the price of parts that ended without reaching an upstream (accounts by id)."""
     for account_id in sorted(refunds):
         if refunds[account_id]:
-            await change_balance(conn, account_id, refunds[account_id], reason, now)
+            await change_balance(
+                conn, account_id, refunds[account_id], reason, now, LedgerKind.REFUND
+            )
+
+
+async def release(
+    conn: Conn, held: Mapping[tuple[str, bool], int], reason: str, now: float
+) -> None:
+    """Settle (delivered: True) or refund (False) reserved prices, accounts by id."""
+    for (account_id, delivered), micros in sorted(held.items()):
+        if delivered:
+            await change_balance(
+                conn, account_id, 0, "settle: parts delivered", now, LedgerKind.SETTLE, -micros
+            )
+        else:
+            await change_balance(conn, account_id, micros, reason, now, LedgerKind.REFUND, -micros)
 
 
 class PostgresCredit:
@@ -91,6 +152,9 @@ class PostgresCredit:
             return await balance(conn, account_id)
 
         return await self._pg_write(job)
+
+    async def ledger(self, account_id: AccountId, *, limit: int = 100) -> list[LedgerEntry]:
+        return await self._pg_read(lambda conn: ledger(conn, account_id, limit))
 
     async def set_price(self, account_id: AccountId | None, prefix: str, price_micros: int) -> None:
         async def job(conn: Conn) -> None:

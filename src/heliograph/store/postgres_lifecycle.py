@@ -36,6 +36,10 @@ back in the same transaction, after the parts and messages are written, by a
 conditional update of the account row (``postgres_credit.refund``, accounts by
 id). Account rows are the last locks a transaction takes; the charge of an
 insert transaction is its last statement, so the row is held only until commit.
+A part whose price is reserved (``parts.reserved``, [credit] settle =
+"delivery") settles or gives back its price the same way, in the transaction
+that moves it to its final state (``postgres_credit.release``): the part row is
+locked and final states have no way out, so each part does it exactly once.
 """
 
 from __future__ import annotations
@@ -49,6 +53,7 @@ import msgspec
 from heliograph.domain.events import status_event
 from heliograph.domain.ids import AccountId, MessageId, PartId
 from heliograph.domain.messages import (
+    FINAL_STATES,
     MessageState,
     MessageView,
     can_transition,
@@ -57,7 +62,7 @@ from heliograph.domain.messages import (
 )
 from heliograph.domain.outcomes import Receipt
 from heliograph.store.base import Changes, ClaimedPart, Conflict, NotFound, PartResult
-from heliograph.store.postgres_credit import refund
+from heliograph.store.postgres_credit import refund, release
 from heliograph.store.postgres_engine import Conn, Record
 from heliograph.store.postgres_reads import get_message
 
@@ -66,7 +71,9 @@ EXPIRED_ERROR = "validity period passed before the part could be sent"
 PENDING_RECEIPT_TTL_S = 3600.0
 PENDING_LOCK = 0x48_454C_5052  # advisory lock key of Rule 4
 _encode_json = msgspec.json.Encoder().encode
-Found = dict[tuple[str, str], tuple[int, MessageState, str]]
+# (connector, upstream id) -> (part id, state, message id, price reserved)
+Found = dict[tuple[str, str], tuple[int, MessageState, str, bool]]
+UNRECEIPTED_ERROR = "no final receipt within the validity period"
 
 
 @dataclass(slots=True)
@@ -209,6 +216,25 @@ async def _refund(
         await refund(conn, refunds, reason, now)
 
 
+async def _release(
+    conn: Conn,
+    locked: Mapping[str, Record],
+    ends: Iterable[tuple[str, MessageState]],
+    reason: str,
+    now: float,
+) -> None:
+    """Rule 5 for reserved prices: per (message id, final state) of one part, the
+    part's price settles (delivered) or goes back (any other end)."""
+    held: dict[tuple[str, bool], int] = {}
+    for mid, state in ends:
+        row = locked[mid]
+        if row[_PRICE] and state in FINAL_STATES:
+            key = (row[1], state is S.DELIVERED)
+            held[key] = held.get(key, 0) + row[_PRICE]
+    if held:
+        await release(conn, held, reason, now)
+
+
 def _touch(
     touched: dict[str, MessageState],
     errors: dict[str, str],
@@ -237,7 +263,8 @@ UPDATE parts AS p SET
     node = $3,
     updated_at = $1
 FROM c WHERE p.id = c.id
-RETURNING p.id, p.message_id, p.seq, p.state, p.attempts, p.expires_at, p.priority, p.due_at
+RETURNING p.id, p.message_id, p.seq, p.state, p.attempts, p.expires_at, p.priority, p.due_at,
+    p.reserved
 """
 
 
@@ -285,8 +312,12 @@ async def claim_parts(
             )
         )
     await _advance(conn, locked, touched, errors, now, changes)
-    expired = [r[1] for r in rows if r[3] == S.EXPIRED.value]
-    await _refund(conn, locked, expired, "refund: parts expired before sending", now)
+    expired = [r[1] for r in rows if r[3] == S.EXPIRED.value and not r[8]]
+    reason = "refund: parts expired before sending"
+    await _refund(conn, locked, expired, reason, now)
+    held = [(r[1], S.EXPIRED) for r in rows if r[3] == S.EXPIRED.value and r[8]]
+    if held:
+        await _release(conn, locked, held, reason, now)
     return claimed, changes
 
 
@@ -294,7 +325,7 @@ async def record_results(conn: Conn, results: Sequence[PartResult], now: float) 
     changes = Changes()
     latest = {r.part_id: r for r in results}
     rows = await conn.fetch(
-        "SELECT id, state, message_id FROM parts WHERE id = ANY($1::bigint[])"
+        "SELECT id, state, message_id, reserved FROM parts WHERE id = ANY($1::bigint[])"
         " ORDER BY id FOR UPDATE",
         list(latest),
     )
@@ -304,7 +335,8 @@ async def record_results(conn: Conn, results: Sequence[PartResult], now: float) 
     accepted: Found = {}
     upstream: dict[str, tuple[str, str]] = {}
     never_sent: list[str] = []
-    for part_id, state, message_id in rows:
+    held: list[tuple[str, MessageState]] = []
+    for part_id, state, message_id, reserved in rows:
         r = latest[part_id]
         if not can_transition(S(state), r.state):
             continue  # cancelled or already recovered meanwhile
@@ -312,10 +344,12 @@ async def record_results(conn: Conn, results: Sequence[PartResult], now: float) 
         for column, value in zip(columns, values, strict=True):
             column.append(value)
         _touch(touched, errors, message_id, r.state, r.error)
-        if r.state in NEVER_SENT_ENDS:
+        if reserved:
+            held.append((message_id, r.state))
+        elif r.state in NEVER_SENT_ENDS:
             never_sent.append(message_id)
         if r.upstream_id is not None and r.connector is not None:
-            accepted[(r.connector, r.upstream_id)] = (part_id, r.state, message_id)
+            accepted[(r.connector, r.upstream_id)] = (part_id, r.state, message_id, reserved)
             upstream[message_id] = (r.connector, r.upstream_id)
     if not touched:
         return changes
@@ -332,6 +366,8 @@ async def record_results(conn: Conn, results: Sequence[PartResult], now: float) 
     await _advance(conn, locked, touched, errors, now, changes, upstream)
     reason = "refund: parts failed before reaching an upstream"
     await _refund(conn, locked, never_sent, reason, now)
+    if held:
+        await _release(conn, locked, held, "refund: parts failed", now)
     if accepted:
         await _match_pending(conn, accepted, now, changes)
     return changes
@@ -358,14 +394,14 @@ async def _match_pending(conn: Conn, accepted: Found, now: float, changes: Chang
 
 
 _FIND = (
-    "SELECT id, state, connector, upstream_id, message_id FROM parts"
+    "SELECT id, state, connector, upstream_id, message_id, reserved FROM parts"
     " WHERE upstream_id = ANY($1::text[]) ORDER BY id FOR UPDATE"
 )
 
 
 async def _find(conn: Conn, upstream_ids: Iterable[str]) -> Found:
     rows = await conn.fetch(_FIND, list(set(upstream_ids)))
-    return {(r[2], r[3]): (r[0], S(r[1]), r[4]) for r in rows}
+    return {(r[2], r[3]): (r[0], S(r[1]), r[4], r[5]) for r in rows}
 
 
 async def apply_receipts(conn: Conn, receipts: Sequence[Receipt], now: float) -> Changes:
@@ -387,16 +423,19 @@ async def _apply(
     errors: dict[str, str] = {}
     pending: list[Receipt] = []
     upstream: dict[str, tuple[str, str]] = {}
+    held: list[tuple[str, MessageState]] = []
     for rc in receipts:
         key = (rc.connector, rc.upstream_id)
         hit = found.get(key)
         if hit is None:
             pending.append(rc)
             continue
-        part_id, state, message_id = hit
+        part_id, state, message_id, reserved = hit
         if rc.state == state or not can_transition(state, rc.state):
             continue  # intermediate (enroute) or duplicate receipt
-        found[key] = (part_id, rc.state, message_id)
+        found[key] = (part_id, rc.state, message_id, reserved)
+        if reserved:
+            held.append((message_id, rc.state))
         earlier = updates.get(part_id)
         updates[part_id] = (rc.state.value, rc.error or (earlier[1] if earlier else None))
         _touch(touched, errors, message_id, rc.state, rc.error)
@@ -413,6 +452,8 @@ async def _apply(
         )
         locked = await _lock(conn, touched)
         await _advance(conn, locked, touched, errors, now, changes, upstream)
+        if held:
+            await _release(conn, locked, held, "refund: parts not delivered", now)
     if keep_unmatched and pending:
         await conn.execute(
             "INSERT INTO pending_receipts (connector, upstream_id, state, error, at, received_at)"
@@ -439,13 +480,15 @@ async def move_parts(
     *,
     skip_locked: bool = False,
     limit: int | None = None,
+    reason: str | None = None,
 ) -> Changes:
     """Move every part matching ``where`` (on ``parts p``) to ``new``; advance their messages.
 
-    ``changes.resent`` is the number of parts moved.
+    ``changes.resent`` is the number of parts moved. ``reason``: the ledger's
+    words for the refund when ``new`` gives prices back.
     """
     changes = Changes()
-    sql = f"SELECT id, state, message_id FROM parts p WHERE {where} ORDER BY id"
+    sql = f"SELECT id, state, message_id, reserved FROM parts p WHERE {where} ORDER BY id"
     if limit is not None:
         sql += f" LIMIT {int(limit)}"
     sql += " FOR UPDATE SKIP LOCKED" if skip_locked else " FOR UPDATE"
@@ -454,7 +497,7 @@ async def move_parts(
         return changes
     touched: dict[str, MessageState] = {}
     errors: dict[str, str] = {}
-    for _, state, message_id in rows:
+    for _, state, message_id, _reserved in rows:
         transition(S(state), new)
         _touch(touched, errors, message_id, new, error)
     await conn.execute(
@@ -465,9 +508,13 @@ async def move_parts(
     )
     locked = await _lock(conn, touched)
     await _advance(conn, locked, touched, errors, now, changes)
+    reason = reason or f"refund: parts {new.value} before sending"
     if new in NEVER_SENT_ENDS:
-        refunded = [r[2] for r in rows]
-        await _refund(conn, locked, refunded, f"refund: parts {new.value} before sending", now)
+        refunded = [r[2] for r in rows if not r[3]]
+        await _refund(conn, locked, refunded, reason, now)
+    held = [(r[2], new) for r in rows if r[3]]
+    if held:
+        await _release(conn, locked, held, reason, now)
     changes.resent = len(rows)
     return changes
 
@@ -487,7 +534,12 @@ async def release_scheduled(conn: Conn, now: float) -> Changes:
     return changes
 
 
-async def expire_pending(conn: Conn, now: float) -> Changes:
+async def expire_pending(
+    conn: Conn, now: float, unreceipted_before: float | None = None
+) -> Changes:
+    """Expire queued parts past their validity and, with ``unreceipted_before``,
+    sent parts with a reserved price whose validity ended before it with no final
+    receipt (their price goes back)."""
     changes = await move_parts(
         conn,
         "p.state = 'queued' AND p.expires_at <= $1",
@@ -498,6 +550,20 @@ async def expire_pending(conn: Conn, now: float) -> Changes:
         skip_locked=True,
         limit=10_000,
     )
+    if unreceipted_before is not None:
+        changes.merge(
+            await move_parts(
+                conn,
+                "p.state = 'sent' AND p.reserved AND p.expires_at <= $1",
+                (unreceipted_before,),
+                S.EXPIRED,
+                UNRECEIPTED_ERROR,
+                now,
+                skip_locked=True,
+                limit=10_000,
+                reason="refund: parts sent without a final receipt",
+            )
+        )
     await conn.execute(
         "DELETE FROM pending_receipts WHERE received_at < $1", now - PENDING_RECEIPT_TTL_S
     )

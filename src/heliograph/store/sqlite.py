@@ -41,6 +41,8 @@ from heliograph.store.base import (
     ClaimedPart,
     Conflict,
     IdempotentAnswer,
+    LedgerEntry,
+    LedgerKind,
     MessageFilter,
     NotFound,
     PartResult,
@@ -223,6 +225,9 @@ class SqliteStore(SqliteInbound, SqliteContent):  # MO...: sqlite_inbound; MMS: 
 
         return await self._write(job)
 
+    async def ledger(self, account_id: AccountId, *, limit: int = 100) -> list[LedgerEntry]:
+        return await self._read(lambda conn: lc.ledger(conn, account_id, limit))
+
     async def set_price(self, account_id: AccountId | None, prefix: str, price_micros: int) -> None:
         await self._write(
             lambda conn: conn.execute(
@@ -317,11 +322,19 @@ class SqliteStore(SqliteInbound, SqliteContent):  # MO...: sqlite_inbound; MMS: 
                     "INSERT OR REPLACE INTO idempotency_keys VALUES (?, ?, ?, ?, ?)",
                     (account_id, key, now, answer.status, answer.body),
                 )
+            reserve = False
             if charge is not None and charge.amount_micros:
+                reserve = charge.reserve
                 lc.change_balance(
-                    conn, charge.account_id, -charge.amount_micros, charge.reason, now
+                    conn,
+                    charge.account_id,
+                    -charge.amount_micros,
+                    charge.reason,
+                    now,
+                    LedgerKind.RESERVE if reserve else LedgerKind.CHARGE,
+                    charge.amount_micros if reserve else 0,
                 )
-            lc.insert_messages(conn, messages)
+            lc.insert_messages(conn, messages, reserved=reserve)
             return None
 
         return await self._write(job)
@@ -372,8 +385,10 @@ class SqliteStore(SqliteInbound, SqliteContent):  # MO...: sqlite_inbound; MMS: 
     async def apply_receipts(self, receipts: Sequence[Receipt], now: float) -> Changes:
         return await self._write(lambda conn: lc.apply_receipts(conn, receipts, now))
 
-    async def expire_pending(self, now: float) -> Changes:
-        return await self._write(lambda conn: lc.expire_pending(conn, now))
+    async def expire_pending(
+        self, now: float, *, unreceipted_before: float | None = None
+    ) -> Changes:
+        return await self._write(lambda conn: lc.expire_pending(conn, now, unreceipted_before))
 
     async def awaiting_receipt(self, connector: ConnectorId) -> list[UpstreamId]:
         def job(conn: sqlite3.Connection) -> list[UpstreamId]:

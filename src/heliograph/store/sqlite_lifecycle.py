@@ -38,6 +38,8 @@ from heliograph.store.base import (
     ClaimedPart,
     Conflict,
     InsufficientCredit,
+    LedgerEntry,
+    LedgerKind,
     MessageFilter,
     NotFound,
     PartResult,
@@ -182,46 +184,104 @@ _PART_STATES = "SELECT state FROM parts WHERE message_id = ? ORDER BY seq"
 
 def balance(conn: sqlite3.Connection, account_id: str) -> Balance:
     row = conn.execute(
-        "SELECT balance_micros, currency FROM accounts WHERE id = ?", (account_id,)
+        "SELECT balance_micros, currency, reserved_micros FROM accounts WHERE id = ?",
+        (account_id,),
     ).fetchone()
     if row is None:
         raise NotFound(f"no account {account_id}")
-    return Balance(account_id=AccountId(account_id), balance_micros=row[0], currency=row[1])
+    return Balance(
+        account_id=AccountId(account_id),
+        balance_micros=row[0],
+        currency=row[1],
+        reserved_micros=row[2],
+    )
 
 
 def change_balance(
-    conn: sqlite3.Connection, account_id: str, delta_micros: int, reason: str, now: float
+    conn: sqlite3.Connection,
+    account_id: str,
+    delta_micros: int,
+    reason: str,
+    now: float,
+    kind: LedgerKind = LedgerKind.ADJUST,
+    reserve_change_micros: int = 0,
 ) -> int:
-    """Add ``delta_micros`` (negative: take) and write the ledger row. Returns the balance.
+    """Add ``delta_micros`` (negative: take) to the available balance and
+    ``reserve_change_micros`` to the reserved amount; write the ledger row.
+    Returns the available balance.
 
     Raises: NotFound; InsufficientCredit when the balance would go below zero.
     """
     row = conn.execute(
-        "UPDATE accounts SET balance_micros = balance_micros + ?"
+        "UPDATE accounts SET balance_micros = balance_micros + ?,"
+        " reserved_micros = reserved_micros + ?"
         " WHERE id = ? AND balance_micros + ? >= 0 RETURNING balance_micros",
-        (delta_micros, account_id, delta_micros),
+        (delta_micros, reserve_change_micros, account_id, delta_micros),
     ).fetchone()
     if row is None:
         current = balance(conn, account_id)
         raise InsufficientCredit(-delta_micros, current.balance_micros)
     conn.execute(
-        "INSERT INTO ledger (account_id, amount_micros, balance_micros, reason, at)"
-        " VALUES (?, ?, ?, ?, ?)",
-        (account_id, delta_micros, row[0], reason, now),
+        "INSERT INTO ledger (account_id, amount_micros, balance_micros, reason, at, kind,"
+        " reserve_change_micros) VALUES (?, ?, ?, ?, ?, ?, ?)",
+        (account_id, delta_micros, row[0], reason, now, kind, reserve_change_micros),
     )
     return int(row[0])
+
+
+def ledger(conn: sqlite3.Connection, account_id: str, limit: int) -> list[LedgerEntry]:
+    rows = conn.execute(
+        "SELECT id, account_id, kind, amount_micros, reserve_change_micros, balance_micros,"
+        " reason, at FROM ledger WHERE account_id = ? ORDER BY id DESC LIMIT ?",
+        (account_id, limit),
+    )
+    return [
+        LedgerEntry(
+            id=r[0],
+            account_id=AccountId(r[1]),
+            kind=LedgerKind(r[2]),
+            amount_micros=r[3],
+            reserve_change_micros=r[4],
+            balance_micros=r[5],
+            reason=r[6],
+            at=r[7],
+        )
+        for r in rows
+    ]
 
 
 # A part that ends in one of these straight from queued or sending never
 # reached an upstream: its price goes back.
 _NEVER_SENT_ENDS = frozenset({MessageState.FAILED, MessageState.EXPIRED, MessageState.CANCELLED})
+UNRECEIPTED_ERROR = "no final receipt within the validity period"
 
 
 def _refund(conn: sqlite3.Connection, refunds: dict[str, int], reason: str, now: float) -> None:
     """Give back the price of parts that ended without reaching an upstream."""
     for account_id, micros in refunds.items():
         if micros:
-            change_balance(conn, account_id, micros, reason, now)
+            change_balance(conn, account_id, micros, reason, now, LedgerKind.REFUND)
+
+
+def _hold(held: dict[tuple[str, bool], int], msg: _Msg, state: MessageState) -> None:
+    """A part whose price is reserved moved to ``state``: when that is final, the
+    price settles (delivered) or goes back (any other end). Applied by ``_release``."""
+    if state in FINAL_STATES and msg.price_micros:
+        key = (msg.account_id, state is S.DELIVERED)
+        held[key] = held.get(key, 0) + msg.price_micros
+
+
+def _release(
+    conn: sqlite3.Connection, held: dict[tuple[str, bool], int], reason: str, now: float
+) -> None:
+    """Settle or refund the reserved prices collected by ``_hold``."""
+    for (account_id, delivered), micros in sorted(held.items()):
+        if delivered:
+            change_balance(
+                conn, account_id, 0, "settle: parts delivered", now, LedgerKind.SETTLE, -micros
+            )
+        else:
+            change_balance(conn, account_id, micros, reason, now, LedgerKind.REFUND, -micros)
 
 
 def format_languages(languages: frozenset[int] | None) -> str | None:
@@ -232,7 +292,10 @@ def parse_languages(text: str | None) -> frozenset[int] | None:
     return frozenset(int(i) for i in text.split(",")) if text else None
 
 
-def insert_messages(conn: sqlite3.Connection, messages: Sequence[NewMessage]) -> None:
+def insert_messages(
+    conn: sqlite3.Connection, messages: Sequence[NewMessage], *, reserved: bool = False
+) -> None:
+    """``reserved``: the parts' price is held until their final state (settle = "delivery")."""
     conn.executemany(
         f"INSERT INTO messages ({', '.join(MESSAGE_COLUMNS)})"
         f" VALUES ({_marks(len(MESSAGE_COLUMNS))})",
@@ -243,12 +306,18 @@ def insert_messages(conn: sqlite3.Connection, messages: Sequence[NewMessage]) ->
         f" VALUES ({_marks(len(PART_INSERT_COLUMNS))})",
         part_rows(messages),
     )
+    if reserved:
+        for chunk in _chunks([m.id for m in messages]):
+            conn.execute(
+                f"UPDATE parts SET reserved = 1 WHERE message_id IN ({_marks(len(chunk))})",
+                chunk,
+            )
 
 
 _CLAIM = (
     "SELECT p.id, p.seq, p.attempts, p.expires_at, " + _MSG_COLUMNS + ", m.text,"
     " m.encoding, m.data_coding, m.concat_ref, m.priority, m.udh, m.test, m.payload,"
-    " m.dest_port, m.src_port, m.message_class, m.languages"
+    " m.dest_port, m.src_port, m.message_class, m.languages, p.reserved"
     " FROM parts p JOIN messages m ON m.id = p.message_id"
     " WHERE p.state = 'queued' AND p.due_at <= ?"
     " ORDER BY p.priority DESC, p.due_at LIMIT ?"
@@ -265,6 +334,7 @@ def claim_parts(
     single: dict[str, MessageState] = {}
     errors: dict[str, str | None] = {}
     refunds: dict[str, int] = {}
+    held: dict[tuple[str, bool], int] = {}
     for row in conn.execute(_CLAIM, (now, limit)).fetchall():
         part_id, seq, attempts, expires_at = row[0], row[1], row[2], row[3]
         msg = _msg(row, 4)
@@ -272,7 +342,10 @@ def claim_parts(
         if expires_at is not None and expires_at <= now:
             new = S.EXPIRED
             errors[msg.id] = "validity period passed before the part could be sent"
-            refunds[msg.account_id] = refunds.get(msg.account_id, 0) + msg.price_micros
+            if row[26]:
+                _hold(held, msg, new)
+            else:
+                refunds[msg.account_id] = refunds.get(msg.account_id, 0) + msg.price_micros
         else:
             new = S.SENDING
             attempts += 1
@@ -309,20 +382,23 @@ def claim_parts(
     )
     _advance(conn, msgs, single, errors, now, changes)
     _refund(conn, refunds, "refund: parts expired before sending", now)
+    if held:
+        _release(conn, held, "refund: parts expired before sending", now)
     return claimed, changes
 
 
 def _load_parts(
     conn: sqlite3.Connection, part_ids: Sequence[int]
-) -> dict[int, tuple[MessageState, _Msg]]:
-    found: dict[int, tuple[MessageState, _Msg]] = {}
+) -> dict[int, tuple[MessageState, _Msg, int]]:
+    """Per part id: its state, its message and whether its price is reserved."""
+    found: dict[int, tuple[MessageState, _Msg, int]] = {}
     for chunk in _chunks(part_ids):
         sql = (
-            f"SELECT p.id, p.state, {_MSG_COLUMNS} FROM parts p"
+            f"SELECT p.id, p.state, {_MSG_COLUMNS}, p.reserved FROM parts p"
             f" JOIN messages m ON m.id = p.message_id WHERE p.id IN ({_marks(len(chunk))})"
         )
         for row in conn.execute(sql, chunk):
-            found[row[0]] = (_STATE[row[1]], _msg(row, 2))
+            found[row[0]] = (_STATE[row[1]], _msg(row, 2), row[12])
     return found
 
 
@@ -336,12 +412,15 @@ def record_results(conn: sqlite3.Connection, results: Sequence[PartResult], now:
     accepted: list[tuple[str, str]] = []
     upstream: dict[str, tuple[str, str]] = {}
     refunds: dict[str, int] = {}
+    held: dict[tuple[str, bool], int] = {}
     for r in results:
         found = current.get(r.part_id)
         if found is None or not can_transition(found[0], r.state):
             continue  # cancelled or already recovered meanwhile
         msg = msgs.setdefault(found[1].id, found[1])
-        if r.state in _NEVER_SENT_ENDS:
+        if found[2]:
+            _hold(held, msg, r.state)
+        elif r.state in _NEVER_SENT_ENDS:
             refunds[msg.account_id] = refunds.get(msg.account_id, 0) + msg.price_micros
         updates.append((r.state, r.connector, r.upstream_id, r.error, r.due_at, now, r.part_id))
         if msg.parts == 1:
@@ -358,6 +437,8 @@ def record_results(conn: sqlite3.Connection, results: Sequence[PartResult], now:
     )
     _advance(conn, msgs, single, errors, now, changes, upstream)
     _refund(conn, refunds, "refund: parts failed before reaching an upstream", now)
+    if held:
+        _release(conn, held, "refund: parts failed", now)
     if accepted and conn.execute("SELECT 1 FROM pending_receipts LIMIT 1").fetchone():
         _match_pending(conn, accepted, now, changes)
     return changes
@@ -398,30 +479,33 @@ def apply_receipts(
     conn: sqlite3.Connection, receipts: Sequence[Receipt], now: float, keep_unmatched: bool = True
 ) -> Changes:
     changes = Changes()
-    by_upstream: dict[tuple[str, str], tuple[int, MessageState, _Msg]] = {}
+    by_upstream: dict[tuple[str, str], tuple[int, MessageState, _Msg, int]] = {}
     for chunk in _chunks([r.upstream_id for r in receipts]):
         sql = (
-            f"SELECT p.id, p.state, p.connector, p.upstream_id, {_MSG_COLUMNS} FROM parts p"
-            f" JOIN messages m ON m.id = p.message_id"
+            f"SELECT p.id, p.state, p.connector, p.upstream_id, {_MSG_COLUMNS}, p.reserved"
+            f" FROM parts p JOIN messages m ON m.id = p.message_id"
             f" WHERE p.upstream_id IN ({_marks(len(chunk))})"
         )
         for row in conn.execute(sql, chunk):
-            by_upstream[(row[2], row[3])] = (row[0], _STATE[row[1]], _msg(row, 4))
+            by_upstream[(row[2], row[3])] = (row[0], _STATE[row[1]], _msg(row, 4), row[14])
     msgs: dict[str, _Msg] = {}
     single: dict[str, MessageState] = {}
     errors: dict[str, str | None] = {}
     updates = []
     pending = []
     upstream: dict[str, tuple[str, str]] = {}
+    held: dict[tuple[str, bool], int] = {}
     for rc in receipts:
         found = by_upstream.get((rc.connector, rc.upstream_id))
         if found is None:
             pending.append((rc.connector, rc.upstream_id, rc.state, rc.error, rc.at, now))
             continue
-        part_id, state, msg = found
+        part_id, state, msg, reserved = found
         if rc.state == state or not can_transition(state, rc.state):
             continue  # intermediate (enroute) or duplicate receipt
-        by_upstream[(rc.connector, rc.upstream_id)] = (part_id, rc.state, msg)
+        by_upstream[(rc.connector, rc.upstream_id)] = (part_id, rc.state, msg, reserved)
+        if reserved:
+            _hold(held, msg, rc.state)
         msgs.setdefault(msg.id, msg)
         upstream[msg.id] = (rc.connector, rc.upstream_id)
         updates.append((rc.state, rc.error, now, part_id))
@@ -434,6 +518,8 @@ def apply_receipts(
         updates,
     )
     _advance(conn, msgs, single, errors, now, changes, upstream)
+    if held:
+        _release(conn, held, "refund: parts not delivered", now)
     if keep_unmatched and pending:
         conn.executemany(
             "INSERT INTO pending_receipts (connector, upstream_id, state, error, at, received_at)"
@@ -451,11 +537,15 @@ def _move_parts(
     new: MessageState,
     error: str | None,
     now: float,
+    reason: str | None = None,
 ) -> Changes:
-    """Move every part matching ``where`` to ``new`` and advance their messages."""
+    """Move every part matching ``where`` to ``new`` and advance their messages.
+
+    ``reason``: the ledger's words for the refund when ``new`` gives prices back.
+    """
     changes = Changes()
     rows = conn.execute(
-        f"SELECT p.id, p.state, {_MSG_COLUMNS} FROM parts p"
+        f"SELECT p.id, p.state, {_MSG_COLUMNS}, p.reserved FROM parts p"
         f" JOIN messages m ON m.id = p.message_id WHERE {where}",
         params,
     ).fetchall()
@@ -464,6 +554,7 @@ def _move_parts(
     errors: dict[str, str | None] = {}
     updates = []
     refunds: dict[str, int] = {}
+    held: dict[tuple[str, bool], int] = {}
     for row in rows:
         transition(_STATE[row[1]], new)
         msg = msgs.setdefault(row[2], _msg(row, 2))
@@ -471,11 +562,16 @@ def _move_parts(
         if msg.parts == 1:
             single[msg.id] = new
         errors[msg.id] = error
-        if new in _NEVER_SENT_ENDS:
+        if row[12]:
+            _hold(held, msg, new)
+        elif new in _NEVER_SENT_ENDS:
             refunds[msg.account_id] = refunds.get(msg.account_id, 0) + msg.price_micros
     conn.executemany("UPDATE parts SET state = ?, updated_at = ? WHERE id = ?", updates)
     _advance(conn, msgs, single, errors, now, changes)
-    _refund(conn, refunds, f"refund: parts {new.value} before sending", now)
+    reason = reason or f"refund: parts {new.value} before sending"
+    _refund(conn, refunds, reason, now)
+    if held:
+        _release(conn, held, reason, now)
     changes.resent = len(updates)
     return changes
 
@@ -498,7 +594,12 @@ def release_scheduled(conn: sqlite3.Connection, now: float) -> Changes:
     return changes
 
 
-def expire_pending(conn: sqlite3.Connection, now: float) -> Changes:
+def expire_pending(
+    conn: sqlite3.Connection, now: float, unreceipted_before: float | None = None
+) -> Changes:
+    """Expire queued parts past their validity and, with ``unreceipted_before``,
+    sent parts with a reserved price whose validity ended before it with no final
+    receipt (their price goes back)."""
     changes = _move_parts(
         conn,
         "p.state = 'queued' AND p.expires_at <= ?",
@@ -507,6 +608,18 @@ def expire_pending(conn: sqlite3.Connection, now: float) -> Changes:
         "validity period passed before the part could be sent",
         now,
     )
+    if unreceipted_before is not None:
+        changes.merge(
+            _move_parts(
+                conn,
+                "p.state = 'sent' AND p.reserved = 1 AND p.expires_at <= ?",
+                (unreceipted_before,),
+                S.EXPIRED,
+                UNRECEIPTED_ERROR,
+                now,
+                "refund: parts sent without a final receipt",
+            )
+        )
     conn.execute(
         "DELETE FROM pending_receipts WHERE received_at < ?", (now - PENDING_RECEIPT_TTL_S,)
     )
