@@ -52,6 +52,8 @@ def test_file_and_environment_overrides(tmp_path: Path) -> None:
         ('log_level = "loud"\n', {}, "log_level"),
         ('[content]\nwalled_garden = ["44 770"]\n', {}, "content.walled_garden"),
         ('[content]\nwalled_garden = "44770"\n', {}, "content.walled_garden"),
+        ('[credit]\nsettle = "weekly"\n', {}, "credit.settle"),
+        ("", {"HELIOGRAPH_CREDIT_RECEIPT_WAIT_S": "-1"}, "credit.receipt_wait_s"),
         ("[http\n", {}, "h.toml"),
     ],
 )
@@ -63,6 +65,15 @@ def test_invalid_config_names_the_key(
     with pytest.raises(ConfigError) as info:
         load(str(path), env=env)
     assert key in str(info.value)
+
+
+def test_credit_settles_on_submit_unless_told_delivery(tmp_path: Path) -> None:
+    path = tmp_path / "h.toml"
+    path.write_text("")
+    assert load(str(path), env={}).credit.on_delivery is False
+    path.write_text('[credit]\nsettle = "delivery"\nreceipt_wait_s = 60\n')
+    credit = load(str(path), env={}).credit
+    assert credit.on_delivery and credit.receipt_wait_s == 60.0
 
 
 def test_serve_with_invalid_config_exits_2_and_starts_nothing(tmp_path: Path) -> None:

@@ -323,6 +323,7 @@ class Gateway:
             self.metrics,
             on_released=self.dispatcher.wake,
             on_changes=self._changed,
+            receipt_wait_s=cfg.credit.receipt_wait_s if cfg.credit.on_delivery else None,
         )
         self.accounts = AccountService(
             self.store, self.clock, administration=account_admin(self.store)
@@ -348,6 +349,7 @@ class Gateway:
             senders=self.accounts.senders,
             modes=self.modes,
             books=self.books,
+            settle_on_delivery=cfg.credit.on_delivery,
             guards=Guards(
                 GuardSettings(
                     rules=ProtectionRules(

@@ -139,6 +139,20 @@ class ProtectionConfig:
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class CreditConfig:  # docs/configuration.md "Credit and prices"
+    # when a part's price is final: "submit" (once an upstream took it) or
+    # "delivery" (reserved until the receipt says delivered, refunded otherwise)
+    settle: str = "submit"
+    # settle = "delivery": how long after a sent part's validity ends the gateway
+    # waits for its final receipt before it expires the part and refunds it
+    receipt_wait_s: float = 3600.0
+
+    @property
+    def on_delivery(self) -> bool:
+        return self.settle == "delivery"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class CallbacksConfig:
     timeout_s: float = 10.0
     max_age_s: float = 86400.0
@@ -236,6 +250,7 @@ class Config:
     store: StoreConfig = field(default_factory=StoreConfig)
     dispatch: DispatchConfig = field(default_factory=DispatchConfig)
     callbacks: CallbacksConfig = field(default_factory=CallbacksConfig)
+    credit: CreditConfig = field(default_factory=CreditConfig)
     protection: ProtectionConfig = field(default_factory=ProtectionConfig)
     inbound: InboundConfig = field(default_factory=InboundConfig)
     content: ContentConfig = field(default_factory=ContentConfig)
@@ -255,6 +270,7 @@ _SECTIONS = (
     "store",
     "dispatch",
     "callbacks",
+    "credit",
     "protection",
     "inbound",
     "content",
@@ -368,6 +384,10 @@ def _validate(cfg: Config) -> None:
     if min(p.duplicate_window_s, p.flood_gap_s, p.rate_per_s, p.burst) < 0 or p.flood_max < 1:
         raise ConfigError("protection", "windows, rate and burst must be >= 0, flood_max >= 1")
     _validate_inbound(cfg.inbound)
+    if cfg.credit.settle not in ("submit", "delivery"):
+        raise ConfigError("credit.settle", "must be submit or delivery")
+    if cfg.credit.receipt_wait_s < 0:
+        raise ConfigError("credit.receipt_wait_s", "must be 0 or more")
     for prefix in cfg.content.walled_garden:
         if not re.fullmatch(r"\+?[0-9]{1,15}", prefix):
             raise ConfigError(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 
@@ -10,7 +11,7 @@ import pytest
 from aiohttp.test_utils import TestClient, TestServer
 
 from heliograph.app import Gateway
-from heliograph.config import Config, StoreConfig
+from heliograph.config import Config, CreditConfig, StoreConfig
 from heliograph.servers.http.app import build_app
 from tests.support.clock import FakeClock
 
@@ -25,9 +26,22 @@ class Api:
 
 @pytest.fixture
 async def api(tmp_path: object) -> AsyncIterator[Api]:
+    async with _serve(tmp_path, CreditConfig()) as served:
+        yield served
+
+
+@pytest.fixture
+async def delivery_api(tmp_path: object) -> AsyncIterator[Api]:
+    async with _serve(tmp_path, CreditConfig(settle="delivery")) as served:
+        yield served
+
+
+@contextlib.asynccontextmanager
+async def _serve(tmp_path: object, credit: CreditConfig) -> AsyncIterator[Api]:
     clock = FakeClock()
     gateway = Gateway(
-        Config(data_dir=str(tmp_path), store=StoreConfig(url="memory://")), clock=clock
+        Config(data_dir=str(tmp_path), store=StoreConfig(url="memory://"), credit=credit),
+        clock=clock,
     )
     await gateway.store.open()
     new = await gateway.create_account("shop")
@@ -43,7 +57,24 @@ async def api(tmp_path: object) -> AsyncIterator[Api]:
 async def test_balance(api: Api) -> None:
     resp = await api.client.get("/v1/balance", headers=api.headers)
     assert resp.status == 200
-    assert await resp.json() == {"balance": "0.200000", "currency": "EUR"}
+    assert await resp.json() == {"balance": "0.200000", "currency": "EUR", "reserved": "0.000000"}
+
+
+async def test_balance_shows_the_reserve_when_prices_settle_on_delivery(delivery_api: Api) -> None:
+    api = delivery_api
+    resp = await api.client.post(
+        "/v1/messages",
+        json={"to": ["+447700900001", "+33612345678"], "text": "hi"},
+        headers=api.headers,
+    )
+    assert resp.status == 202
+    resp = await api.client.get("/v1/balance", headers=api.headers)
+    assert await resp.json() == {"balance": "0.110000", "currency": "EUR", "reserved": "0.090000"}
+    ledger = await api.gateway.store.ledger(api.account_id)  # type: ignore[arg-type]
+    assert [(r.kind.value, r.amount_micros, r.reserve_change_micros) for r in ledger] == [
+        ("reserve", -90_000, 90_000),
+        ("adjust", 200_000, 0),
+    ]
 
 
 async def test_cost_estimate_prices_per_part_and_sends_nothing(api: Api) -> None:

@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import asyncio
+from dataclasses import replace
 
 from heliograph.domain.accounts import Account
 from heliograph.domain.ids import MessageId
 from heliograph.domain.messages import MessageState
 from heliograph.services.metrics import Metrics
 from heliograph.services.scheduler import Scheduler
-from heliograph.store.base import Changes, PartResult, Store
+from heliograph.store.base import Changes, Charge, PartResult, Store
 from tests.services.fakes import get, make_account, submit
+from tests.store.test_contract import message, sent
 from tests.support.clock import FakeClock
 
 S = MessageState
@@ -123,3 +125,25 @@ async def test_scheduler_run_ticks_until_cancelled(memory_store: Store, clock: F
         task.cancel()
         await asyncio.gather(task, return_exceptions=True)
     assert (await get(memory_store, acct, mid)).state is S.QUEUED
+
+
+async def test_scheduler_waits_for_receipts_then_refunds_reserved_sent_parts(
+    memory_store: Store, clock: FakeClock
+) -> None:
+    acct = await make_account(memory_store, clock)
+    await memory_store.adjust_balance(acct.id, 50_000, "top up", clock.now())
+    m = replace(message(account=acct.id, expires_at=clock.now() + 60), price_micros=20_000)
+    charge = Charge(account_id=acct.id, amount_micros=20_000, reason="1 messages", reserve=True)
+    await memory_store.insert_messages([m], now=clock.now(), charge=charge)
+    (part,), _ = await memory_store.claim_parts(clock.now(), 10)
+    await memory_store.record_results([sent(part, "quiet-1")], clock.now())
+    rec = Recorder()
+    sched = scheduler(memory_store, clock, rec, expire_every_s=0.0, receipt_wait_s=30.0)
+    clock.advance(60 + 29)
+    await sched.tick()  # validity over, but the receipt may still come
+    assert (await get(memory_store, acct, m.id)).state is S.SENT
+    clock.advance(2)
+    await sched.tick()
+    assert (await get(memory_store, acct, m.id)).state is S.EXPIRED
+    balance = await memory_store.balance(acct.id)
+    assert (balance.balance_micros, balance.reserved_micros) == (50_000, 0)

@@ -3,6 +3,9 @@
 Runs every ``tick_s``. Releasing moves due scheduled messages to queued and
 wakes the dispatcher; expiry catches queued parts waiting for a retry whose
 validity passed (parts due now are expired by the dispatcher's claim itself).
+With ``receipt_wait_s`` ([credit] settle = "delivery") expiry also ends sent
+parts whose price is reserved and whose validity ended that long ago without a
+final receipt, which gives their price back.
 """
 
 from __future__ import annotations
@@ -26,7 +29,9 @@ class Scheduler:
         on_changes: Callable[[Changes], None] | None = None,
         tick_s: float = 1.0,
         expire_every_s: float = 10.0,
+        receipt_wait_s: float | None = None,
     ) -> None:
+        self._receipt_wait_s = receipt_wait_s
         self._store = store
         self._clock = clock
         self._metrics = metrics
@@ -48,7 +53,11 @@ class Scheduler:
             self._on_released()
         if now - self._last_expiry >= self._expire_every_s:
             self._last_expiry = now
-            changes.merge(await self._store.expire_pending(now))
+            if self._receipt_wait_s is None:
+                changes.merge(await self._store.expire_pending(now))
+            else:
+                before = now - self._receipt_wait_s
+                changes.merge(await self._store.expire_pending(now, unreceipted_before=before))
         self._metrics.record(changes)
         if self._on_changes is not None:
             self._on_changes(changes)

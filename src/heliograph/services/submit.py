@@ -74,7 +74,11 @@ class SubmitService:
         senders: Callable[[AccountId], Awaitable[Senders]] | None = None,
         modes: Callable[[AccountId], Awaitable[AccountModes]] | None = None,
         books: BookService | None = None,
+        settle_on_delivery: bool = False,
     ) -> None:
+        # [credit] settle = "delivery": the charge is a reservation that each part's
+        # final state settles (delivered) or refunds (any other end), in the store
+        self._reserve = settle_on_delivery
         self._books = books  # address books and templates: services/books.py
         self._senders = senders
         self._modes = modes
@@ -108,7 +112,12 @@ class SubmitService:
         plans, answer, messages, cost = await self._prepare(req, account, render, now)
         key = (account.id, idempotency_key, answer) if idempotency_key is not None else None
         charge = (
-            Charge(account_id=account.id, amount_micros=cost, reason=f"{len(messages)} messages")
+            Charge(
+                account_id=account.id,
+                amount_micros=cost,
+                reason=f"{len(messages)} messages",
+                reserve=self._reserve,
+            )
             if cost
             else None
         )
@@ -181,7 +190,12 @@ class SubmitService:
             batch.extend(messages)
             total += cost
         charge = (
-            Charge(account_id=account.id, amount_micros=total, reason=f"{len(batch)} messages")
+            Charge(
+                account_id=account.id,
+                amount_micros=total,
+                reason=f"{len(batch)} messages",
+                reserve=self._reserve,
+            )
             if total
             else None
         )

@@ -16,8 +16,9 @@ from heliograph.servers.http.rest import decode_submit, submit_request
 
 
 class BalanceBody(msgspec.Struct):
-    balance: str
+    balance: str  # available to spend
     currency: str
+    reserved: str  # held by parts whose price settles on delivery ([credit] settle)
 
 
 class CostEntry(msgspec.Struct, omit_defaults=True):
@@ -43,7 +44,11 @@ async def get_balance(request: web.Request) -> web.Response:
         )
     balance = await request.app[SERVICES].store_balance(account.id)
     return json_response(
-        BalanceBody(balance=str(from_micros(balance.balance_micros)), currency=balance.currency)
+        BalanceBody(
+            balance=str(from_micros(balance.balance_micros)),
+            currency=balance.currency,
+            reserved=str(from_micros(balance.reserved_micros)),
+        )
     )
 
 
