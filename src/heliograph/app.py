@@ -70,6 +70,7 @@ from heliograph.services.books import BookService
 from heliograph.services.callbacks import CallbackService, ReceiverRegistry, SubmitReplies
 from heliograph.services.content import MmsService
 from heliograph.services.dispatch import TEST_CONNECTOR, Dispatcher
+from heliograph.services.edits import EditService
 from heliograph.services.guards import Guards, GuardSettings
 from heliograph.services.inbound import InboundService, InboundSettings, ModesCache, OptOutService
 from heliograph.services.leases import cluster_service
@@ -82,6 +83,7 @@ from heliograph.services.scheduler import Scheduler
 from heliograph.services.subaccounts import SubAccountService
 from heliograph.services.submit import SubmitService
 from heliograph.store.base import Changes, Store, StoreError
+from heliograph.store.edits import message_edits
 from heliograph.store.sqlite import SqliteStore
 from heliograph.store.sqlite_admin import account_admin
 from heliograph.store.sqlite_books import address_books
@@ -214,6 +216,7 @@ def _smpp_server(cfg: Config, gw: Gateway) -> SmppServer:
         accounts=gw.accounts,
         submit=gw.submit,
         messages=gw.messages,
+        edits=gw.edits,
         on_bound=gw.release_held,
         on_unbound=gw.sync_receiver,
     )
@@ -367,6 +370,10 @@ class Gateway:
             self.submit.quiet_hours = QuietHours.parse(cfg.protection.quiet_hours)
         self.callbacks.replies = SubmitReplies(self.store, self.submit)
         self.messages = MessageService(self.store, self.clock)
+        # replace_sm and cancel_sm by address (SMPP): services/edits.py
+        self.edits = EditService(
+            message_edits(self.store), self.submit, self.clock, on_changed=self.dispatcher.wake
+        )
         self.mms = MmsService(  # MMS sent by WAP Push, fetched at /mms/...: services/content.py
             self.store,  # type: ignore[arg-type]
             self.submit,

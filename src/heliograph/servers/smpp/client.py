@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any, cast
 
 from heliograph.domain.accounts import Account
 from heliograph.domain.ids import MessageId
-from heliograph.domain.rejections import Rejected
+from heliograph.domain.rejections import Rejected, RejectReason
 from heliograph.servers.smpp import translate as tr
 from heliograph.servers.smpp.statuses import SMPP_STATUS
 from heliograph.wire.errors import EncodeError, LocalProtocolError
@@ -243,7 +243,7 @@ class Client(asyncio.Protocol):
             case CancelSm():
                 self._spawn(self._cancel(pdu))
             case ReplaceSm():
-                self.respond(pdu, ReplaceSmResp(command_status=S.ESME_RREPLACEFAIL))
+                self._spawn(self._replace(pdu))
             case _:
                 if pdu.command_id in _NEEDS_ANSWER:
                     self.respond(pdu, _error(pdu, S.ESME_RINVCMDID))
@@ -296,8 +296,7 @@ class Client(asyncio.Protocol):
         account = self.account
         assert account is not None
         if not pdu.message_id:
-            # §4.9.1: cancelling by service_type and addresses is not supported.
-            self.respond(pdu, CancelSmResp(command_status=S.ESME_RCANCELFAIL))
+            self.respond(pdu, CancelSmResp(command_status=await self._cancel_by_address(pdu)))
             return
         try:
             await self.server.services.messages.cancel(account.id, MessageId(pdu.message_id))
@@ -305,6 +304,45 @@ class Client(asyncio.Protocol):
             self.respond(pdu, CancelSmResp(command_status=SMPP_STATUS[exc.reason]))
             return
         self.respond(pdu, CancelSmResp())
+
+    async def _cancel_by_address(self, pdu: CancelSm) -> int:
+        """§4.9.1 with a NULL message_id: every message from source_addr to
+        destination_addr that has not left (the gateway keeps no service_type: it
+        does not narrow the match). ESME_RCANCELFAIL when none matched."""
+        account, edits = self.account, self.server.services.edits
+        assert account is not None
+        if edits is None:
+            return S.ESME_RCANCELFAIL
+        try:
+            to, source = tr.cancel_addresses(pdu)
+            cancelled = await edits.cancel_matching(account, to=to, source=source)
+        except tr.SmppRefusal as exc:
+            return exc.status
+        except Rejected as exc:
+            return SMPP_STATUS[exc.reason]
+        return S.ESME_ROK if cancelled else S.ESME_RCANCELFAIL
+
+    async def _replace(self, pdu: ReplaceSm) -> None:
+        """§4.10: a message not yet sent, matched by message_id and source_addr, re-planned
+        with the new text and times; ESME_RREPLACEFAIL when it cannot be replaced."""
+        account, edits = self.account, self.server.services.edits
+        assert account is not None
+        status: int = S.ESME_ROK
+        try:
+            if edits is None:
+                raise tr.SmppRefusal(S.ESME_RREPLACEFAIL, "replacing is not available")
+            view = await self.server.services.messages.get(account.id, MessageId(pdu.message_id))
+            req, keep_expiry = tr.replace_request(
+                pdu, view, account.id, now=self.server.clock.now()
+            )
+            await edits.replace(
+                account, view, req, source=tr.source_of(pdu), keep_expiry=keep_expiry
+            )
+        except tr.SmppRefusal as exc:
+            status = exc.status
+        except Rejected as exc:
+            status = _REPLACE_STATUS.get(exc.reason, SMPP_STATUS[exc.reason])
+        self.respond(pdu, ReplaceSmResp(command_status=status))
 
     # --- deliver_sm to the client ------------------------------------------------------------
 
@@ -344,6 +382,12 @@ class Client(asyncio.Protocol):
 
 
 _NEEDS_ANSWER = frozenset({CommandId.DELIVER_SM, CommandId.DATA_SM})
+# replace_sm (§4.10.2): a message that is unknown, of another account, already sent or
+# final cannot be replaced; every other refusal answers as a submit's would.
+_REPLACE_STATUS = {
+    RejectReason.NOT_FOUND: S.ESME_RREPLACEFAIL,
+    RejectReason.NOT_CANCELLABLE: S.ESME_RREPLACEFAIL,
+}
 _RESP_OF: dict[type[Bind], type[BindResp]] = {
     BindTransceiver: BindTransceiverResp,
     BindReceiver: BindReceiverResp,

@@ -20,8 +20,10 @@ enquire_link, the inactivity timer). Nothing here decides policy:
   answered when that commit is done. Reads go on meanwhile, so a client's
   whole window is in progress at once; past ``window`` requests in progress
   the connection stops reading until answers go out;
-* query_sm and cancel_sm are answered from the store (``MessageService``);
-  replace_sm is answered ESME_RREPLACEFAIL: replacing is not supported;
+* query_sm and cancel_sm with a message_id are answered from the store
+  (``MessageService``); replace_sm and cancel_sm by source and destination
+  address go through ``EditService`` (re-planned as a submit, swapped in by
+  one store transaction);
 * a malformed PDU gets its generic_nack or ``*_resp`` with the status the
   codec names; ``max_junk_pdus`` of them in a row, or a lost framing, close
   the connection. One bad connection never affects another.
@@ -54,6 +56,7 @@ from heliograph.servers.smpp import translate as tr
 from heliograph.servers.smpp.client import MODES, Client
 from heliograph.servers.smpp.statuses import SMPP_STATUS
 from heliograph.services.accounts import AccountService
+from heliograph.services.edits import EditService
 from heliograph.services.messages import MessageService
 from heliograph.services.ports import BindState, Clock
 from heliograph.services.submit import SubmitResult, SubmitService
@@ -100,6 +103,7 @@ class SmppServices:
     accounts: AccountService
     submit: SubmitService
     messages: MessageService
+    edits: EditService | None = None  # replace_sm, cancel_sm by address
     # A receiver bind came up: make the account's held outbox events due now.
     on_bound: Callable[[AccountId], Coroutine[Any, Any, None]] | None = None
     # A bind of the account closed (whether a receiver bind of it is left, ask the registry).

@@ -44,10 +44,12 @@ from heliograph.wire.smpp import tlv
 from heliograph.wire.smpp.constants import CommandStatus, EsmClass, Npi, Ton
 from heliograph.wire.smpp.constants import MessageState as SmppState
 from heliograph.wire.smpp.pdus import (
+    CancelSm,
     DataSm,
     DeliverSm,
     DistributionList,
     QuerySmResp,
+    ReplaceSm,
     SmeAddress,
     SubmitMulti,
     SubmitSm,
@@ -57,11 +59,14 @@ __all__ = [
     "CALLBACK_FORMAT",
     "SmppRefusal",
     "callback_url",
+    "cancel_addresses",
     "deliver_sm_for_event",
     "destinations",
     "format_smpp_time",
     "parse_smpp_time",
     "query_sm_resp",
+    "replace_request",
+    "source_of",
     "submit_request",
 ]
 
@@ -300,6 +305,85 @@ def submit_request(
         udh=udh,
         content=content,
     )
+
+
+# --- replace (§4.10) -----------------------------------------------------------------------
+
+_DECODERS = {"gsm7": decode_gsm7, "latin1": lambda b: b.decode("latin-1")}
+
+
+def source_of(pdu: ReplaceSm | CancelSm) -> str | None:
+    """The source address a replace_sm or cancel_sm names, as submits store it; None
+    when NULL (§4.10.1: a message submitted without a source is replaced without one,
+    and the gateway may have given it the account's default sender)."""
+    return _address(pdu.source_addr_ton, pdu.source_addr) or None
+
+
+def replace_request(
+    pdu: ReplaceSm, view: MessageView, account_id: AccountId, *, now: float
+) -> tuple[SubmitRequest, bool]:
+    """(the request to plan the replacement from, whether to keep the stored validity).
+
+    replace_sm has no data_coding: the new short_message (or message_payload TLV) is
+    read in the alphabet the message was stored in (GSM 7-bit unpacked, Latin-1 or
+    UCS-2) and planned in it. Empty, the stored text is kept (only the times or the
+    receipt request change). A NULL schedule_delivery_time keeps the stored schedule,
+    a NULL validity_period the stored validity (§4.10.1). Raises: SmppRefusal.
+    """
+    if pdu.sm_default_msg_id:
+        raise SmppRefusal(S.ESME_RINVDFTMSGID, "predefined messages are not supported")
+    data = pdu.short_message
+    payload = tlv.find(pdu.tlvs, tlv.MessagePayload) if pdu.tlvs else None
+    if payload is not None:
+        if data:
+            raise SmppRefusal(
+                S.ESME_ROPTPARNOTALLWD, "short_message and message_payload both carry data"
+            )
+        data = payload.value
+    text = view.text
+    if data:
+        try:
+            if view.encoding == "ucs2":
+                if len(data) % 2:
+                    raise DecodeError("UCS-2 data of an odd length")
+                text = data.decode("utf-16-be")
+            elif view.encoding in _DECODERS:
+                text = _DECODERS[view.encoding](data)
+            else:
+                raise SmppRefusal(S.ESME_RREPLACEFAIL, "only a text message can be replaced")
+        except (DecodeError, UnicodeDecodeError) as exc:
+            raise SmppRefusal(S.ESME_RREPLACEFAIL, f"not {view.encoding} text: {exc}") from None
+    schedule_at = parse_smpp_time(pdu.schedule_delivery_time, now, S.ESME_RINVSCHED)
+    if not pdu.schedule_delivery_time and view.state is MessageState.SCHEDULED:
+        schedule_at = view.due_at
+    expires_at = parse_smpp_time(pdu.validity_period, now, S.ESME_RINVEXPIRY)
+    validity_s = None
+    if expires_at is not None:
+        validity_s = int(expires_at - max(now, schedule_at or now))
+    req = SubmitRequest(
+        account_id=account_id,
+        to=(view.to,),
+        text=text,
+        sender=view.sender,
+        callback_url=callback_url(pdu.registered_delivery),
+        callback_format=CALLBACK_FORMAT,
+        schedule_at=schedule_at,
+        validity_s=validity_s,
+        priority=view.priority,
+        encoding=view.encoding,
+    )
+    return req, expires_at is None
+
+
+def cancel_addresses(pdu: CancelSm) -> tuple[str, str | None]:
+    """(destination, source or None) of a cancel_sm without a message_id (§4.9.1).
+
+    Raises: SmppRefusal(ESME_RCANCELFAIL) without a destination: a NULL one would
+    cancel every message from the source, which the gateway does not do by address.
+    """
+    if not pdu.destination_addr:
+        raise SmppRefusal(S.ESME_RCANCELFAIL, "cancel by address needs a destination_addr")
+    return _address(pdu.dest_addr_ton, pdu.destination_addr), source_of(pdu)
 
 
 # --- query ------------------------------------------------------------------------------

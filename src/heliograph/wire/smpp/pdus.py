@@ -442,6 +442,7 @@ class ReplaceSm(Pdu):
     registered_delivery: int = int1()
     sm_default_msg_id: int = int1()
     short_message: bytes = short_message()
+    tlvs: tuple[Tlv, ...] = tlvs()  # SMPP 5.0 §4.7.9 allows message_payload here
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
