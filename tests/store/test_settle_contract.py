@@ -16,6 +16,7 @@ import pytest
 from heliograph.domain.ids import AccountId
 from heliograph.domain.messages import MessageState, NewMessage
 from heliograph.store.base import Charge, LedgerKind, PartResult, Store
+from heliograph.store.edits import message_edits
 from tests.store.test_contract import (
     ACC,
     DAY,
@@ -223,3 +224,23 @@ async def test_receipts_racing_expiry_settle_or_refund_each_part_exactly_once(
     refunded = sum(r.amount_micros for r in rows if r.kind is LedgerKind.REFUND)
     assert settled == delivered * price
     assert settled + refunded == 60 * price
+
+
+async def test_a_replaced_message_keeps_its_price_reserved_at_the_new_amount(
+    funded: Store,
+) -> None:
+    edits = message_edits(funded)
+    assert edits is not None
+    m = replace(message(parts=2), price_micros=10_000)
+    await accept(funded, m)
+    more = replace(m, text="longer", parts=3, due_at=T0)
+    await edits.replace_message(ACC, more, T0 + 1)
+    assert await money(funded) == (TOP_UP - 30_000, 30_000)
+    fewer = replace(m, text="short", parts=1, due_at=T0)
+    await edits.replace_message(ACC, fewer, T0 + 2)
+    assert await money(funded) == (TOP_UP - 10_000, 10_000)
+    await edits.replace_message(ACC, more, T0 + 3)
+    u1, u2, u3 = await send_all(funded, "edit", T0 + 4)
+    receipts = [receipt(u1), receipt(u2), receipt(u3, S.UNDELIVERABLE)]
+    await funded.apply_receipts(receipts, T0 + 5)
+    assert await money(funded) == (TOP_UP - 20_000, 0)

@@ -15,7 +15,7 @@ from __future__ import annotations
 from heliograph.domain.ids import AccountId, MessageId
 from heliograph.domain.messages import MessageView, NewMessage
 from heliograph.store import postgres_lifecycle as lc
-from heliograph.store.base import Conflict, NotFound
+from heliograph.store.base import Conflict, LedgerKind, NotFound
 from heliograph.store.edits import CHANGEABLE, SourceMismatch
 from heliograph.store.postgres import PostgresStore
 from heliograph.store.postgres_credit import change_balance
@@ -52,10 +52,18 @@ async def replace(
         raise Conflict(f"message {m.id} carries a client's UDH or binary data")
     test, old_parts = row["test"], row["parts"]
     delta = 0 if test else m.price_micros * m.parts - row["price_micros"] * old_parts
+    # a reserved price ([credit] settle = "delivery") stays reserved, at its new amount
+    reserved = bool(
+        await conn.fetchval("SELECT bool_or(reserved) FROM parts WHERE message_id = $1", m.id)
+    )
+    held = delta if reserved else 0
     if delta > 0:
-        await change_balance(conn, account_id, -delta, f"replace: message {m.id}", now)
+        kind = LedgerKind.RESERVE if reserved else LedgerKind.CHARGE
+        reason = f"replace: message {m.id}"
+        await change_balance(conn, account_id, -delta, reason, now, kind, held)
     elif delta < 0:
-        await change_balance(conn, account_id, -delta, f"refund: message {m.id} replaced", now)
+        reason = f"refund: message {m.id} replaced"
+        await change_balance(conn, account_id, -delta, reason, now, LedgerKind.REFUND, held)
     await conn.execute(
         "UPDATE messages SET text = $2, encoding = $3, data_coding = $4, parts = $5,"
         " concat_ref = $6, state = $7, callback_url = $8, callback_format = $9,"
@@ -90,8 +98,9 @@ async def replace(
     await conn.execute("DELETE FROM parts WHERE message_id = $1 AND seq > $2", m.id, m.parts)
     if m.parts > old_parts:
         await conn.execute(
-            "INSERT INTO parts (message_id, seq, state, priority, due_at, expires_at, updated_at)"
-            " SELECT $1, g, $2, $3, $4, $5, $6 FROM generate_series($7::int, $8::int) AS g",
+            "INSERT INTO parts (message_id, seq, state, priority, due_at, expires_at, updated_at,"
+            " reserved) SELECT $1, g, $2, $3, $4, $5, $6, $9"
+            " FROM generate_series($7::int, $8::int) AS g",
             m.id,
             m.state.value,
             m.priority,
@@ -100,6 +109,7 @@ async def replace(
             now,
             old_parts + 1,
             m.parts,
+            reserved,
         )
     view = await get_message(conn, account_id, m.id)
     assert view is not None

@@ -16,7 +16,7 @@ import sqlite3
 from heliograph.domain.ids import AccountId, MessageId
 from heliograph.domain.messages import MessageView, NewMessage
 from heliograph.store import sqlite_lifecycle as lc
-from heliograph.store.base import Conflict, NotFound
+from heliograph.store.base import Conflict, LedgerKind, NotFound
 from heliograph.store.edits import CHANGEABLE, SourceMismatch
 from heliograph.store.rows import PART_INSERT_COLUMNS
 from heliograph.store.sqlite import SqliteStore
@@ -47,10 +47,17 @@ def replace(
     if raw:
         raise Conflict(f"message {m.id} carries a client's UDH or binary data")
     delta = 0 if test else m.price_micros * m.parts - old_price * old_parts
+    # a reserved price ([credit] settle = "delivery") stays reserved, at its new amount
+    reserved = bool(
+        conn.execute("SELECT max(reserved) FROM parts WHERE message_id = ?", (m.id,)).fetchone()[0]
+    )
+    held = delta if reserved else 0
     if delta > 0:
-        lc.change_balance(conn, account_id, -delta, f"replace: message {m.id}", now)
+        kind = LedgerKind.RESERVE if reserved else LedgerKind.CHARGE
+        lc.change_balance(conn, account_id, -delta, f"replace: message {m.id}", now, kind, held)
     elif delta < 0:
-        lc.change_balance(conn, account_id, -delta, f"refund: message {m.id} replaced", now)
+        reason = f"refund: message {m.id} replaced"
+        lc.change_balance(conn, account_id, -delta, reason, now, LedgerKind.REFUND, held)
     conn.execute(
         "UPDATE messages SET text = ?, encoding = ?, data_coding = ?, parts = ?, concat_ref = ?,"
         " state = ?, callback_url = ?, callback_format = ?, updated_at = ?, due_at = ?,"
@@ -88,6 +95,10 @@ def replace(
             for seq in range(old_parts + 1, m.parts + 1)
         ],
     )
+    if reserved and m.parts > old_parts:
+        conn.execute(
+            "UPDATE parts SET reserved = 1 WHERE message_id = ? AND seq > ?", (m.id, old_parts)
+        )
     view = lc.get_message(conn, account_id, m.id)
     assert view is not None
     return view
