@@ -244,3 +244,13 @@ async def test_a_replaced_message_keeps_its_price_reserved_at_the_new_amount(
     receipts = [receipt(u1), receipt(u2), receipt(u3, S.UNDELIVERABLE)]
     await funded.apply_receipts(receipts, T0 + 5)
     assert await money(funded) == (TOP_UP - 20_000, 0)
+
+
+async def test_statistics_count_only_what_a_reserved_message_really_cost(funded: Store) -> None:
+    m = replace(message(parts=3), price_micros=10_000)
+    await accept(funded, m)
+    u1, u2, _ = await send_all(funded, "stats")
+    await funded.apply_receipts([receipt(u1), receipt(u2, S.UNDELIVERABLE)], T0 + 1)
+    stats = await funded.message_stats(ACC, None, None)
+    assert stats.total.cost_micros == 20_000  # one settled, one still reserved
+    assert await money(funded) == (TOP_UP - 20_000, 10_000)

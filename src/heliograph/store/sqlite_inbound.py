@@ -29,8 +29,12 @@ _MO_COLUMNS = (
     "id, connector, sender, recipient, text, received_at, incomplete, account_id, route_id,"
     " keyword, action"
 )
-# A part refunded at its end never reached an upstream (see sqlite_lifecycle._NEVER_SENT_ENDS).
-_REFUNDED = "p.state IN ('failed', 'expired', 'cancelled') AND p.upstream_id IS NULL"
+# A part refunded at its end never reached an upstream (see sqlite_lifecycle._NEVER_SENT_ENDS),
+# or its price was reserved ([credit] settle = "delivery") and it ended undelivered.
+_REFUNDED = (
+    "((p.state IN ('failed', 'expired', 'cancelled') AND p.upstream_id IS NULL)"
+    " OR (p.reserved = 1 AND p.state IN ('undeliverable', 'expired', 'rejected', 'failed')))"
+)
 
 
 class SqliteInbound:
