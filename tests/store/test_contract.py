@@ -612,6 +612,29 @@ async def test_apply_receipts_duplicate_in_one_batch_counted_once(store: Store) 
     assert changes.states == {S.DELIVERED: 1}
 
 
+async def test_apply_receipts_mixed_batch_each_part_gets_its_own(store: Store) -> None:
+    # One batch, several outcomes and errors: rows updated alike are written together.
+    ms = [await sent_message(store, f"up-{i}") for i in range(5)]
+    batch = [
+        receipt("up-0"),
+        receipt("up-1", S.UNDELIVERABLE, error="001"),
+        receipt("up-2", S.UNDELIVERABLE, error="002"),
+        receipt("up-3", S.UNDELIVERABLE, error="001"),
+        receipt("up-4", S.EXPIRED),
+        receipt("up-0", S.UNDELIVERABLE, error="late"),  # after delivered: ignored
+    ]
+    changes = await store.apply_receipts(batch, T0 + 5)
+    assert changes.states == {S.DELIVERED: 1, S.UNDELIVERABLE: 3, S.EXPIRED: 1}
+    views = [await view(store, m.id) for m in ms]
+    assert [(v.state, v.error, v.parts[0].error) for v in views] == [
+        (S.DELIVERED, None, None),
+        (S.UNDELIVERABLE, "001", "001"),
+        (S.UNDELIVERABLE, "002", "002"),
+        (S.UNDELIVERABLE, "001", "001"),
+        (S.EXPIRED, None, None),
+    ]
+
+
 async def test_apply_receipts_enroute_and_late_receipts_ignored(store: Store) -> None:
     m = await sent_message(store, "up-1")
     changes = await store.apply_receipts([receipt("up-1", S.SENT)], T0 + 1)

@@ -104,6 +104,16 @@ def _chunks(items: Sequence[Any]) -> Iterable[Sequence[Any]]:
         yield items[start : start + _CHUNK]
 
 
+# Rows updated alike go in one statement, their ids in one JSON array: one
+# statement step instead of one per row (each step hands the interpreter lock
+# to the event loop and takes it back), and three times less work per row.
+_IDS = "(SELECT value FROM json_each(?))"
+
+
+def _json(ids: Sequence[str] | Sequence[int]) -> str:
+    return _encode_json(ids).decode()
+
+
 def _marks(n: int) -> str:
     return ",".join("?" * n)
 
@@ -124,7 +134,7 @@ def _advance(
     ``upstream``: per message, the (connector, upstream id) of the part whose
     result or receipt is being applied, for the status event.
     """
-    updates: list[tuple[str, float, str | None, str]] = []
+    updates: dict[tuple[MessageState, str | None], list[str]] = {}
     callbacks: list[tuple[str, str, str, str, bytes, float, float]] = []
     for mid, msg in msgs.items():
         new = single.get(mid)
@@ -135,7 +145,7 @@ def _advance(
             continue
         transition(msg.state, new)
         error = errors.get(mid)
-        updates.append((new, now, error, mid))
+        updates.setdefault((new, error), []).append(mid)
         changes.states[new] += 1
         if msg.callback_url:
             connector, upstream_id = (upstream or {}).get(mid, (None, None))
@@ -164,11 +174,11 @@ def _advance(
                 )
             )
         msg.state = new
-    if updates:
-        conn.executemany(
+    for (new, error), ids in updates.items():
+        conn.execute(
             "UPDATE messages SET state = ?, updated_at = ?, error = COALESCE(?, error)"
-            " WHERE id = ?",
-            updates,
+            f" WHERE id IN {_IDS}",
+            (new, now, error, _json(ids)),
         )
     if callbacks:
         changes.callbacks += len(callbacks)
@@ -329,7 +339,8 @@ def claim_parts(
 ) -> tuple[list[ClaimedPart], Changes]:
     changes = Changes()
     claimed: list[ClaimedPart] = []
-    updates: list[tuple[str, int, float, int]] = []
+    sending: list[int] = []
+    expired: list[int] = []
     msgs: dict[str, _Msg] = {}
     single: dict[str, MessageState] = {}
     errors: dict[str, str | None] = {}
@@ -341,6 +352,7 @@ def claim_parts(
         msgs[msg.id] = msg
         if expires_at is not None and expires_at <= now:
             new = S.EXPIRED
+            expired.append(part_id)
             errors[msg.id] = "validity period passed before the part could be sent"
             if row[26]:
                 _hold(held, msg, new)
@@ -349,6 +361,7 @@ def claim_parts(
         else:
             new = S.SENDING
             attempts += 1
+            sending.append(part_id)
             claimed.append(
                 ClaimedPart(
                     part_id=PartId(part_id),
@@ -374,12 +387,19 @@ def claim_parts(
                     languages=parse_languages(row[25]),
                 )
             )
-        updates.append((new, attempts, now, part_id))
         if msg.parts == 1:
             single[msg.id] = new
-    conn.executemany(
-        "UPDATE parts SET state = ?, attempts = ?, updated_at = ? WHERE id = ?", updates
-    )
+    if sending:
+        conn.execute(
+            "UPDATE parts SET state = 'sending', attempts = attempts + 1, updated_at = ?"
+            f" WHERE id IN {_IDS}",
+            (now, _json(sending)),
+        )
+    if expired:
+        conn.execute(
+            f"UPDATE parts SET state = 'expired', updated_at = ? WHERE id IN {_IDS}",
+            (now, _json(expired)),
+        )
     _advance(conn, msgs, single, errors, now, changes)
     _refund(conn, refunds, "refund: parts expired before sending", now)
     if held:
@@ -491,7 +511,7 @@ def apply_receipts(
     msgs: dict[str, _Msg] = {}
     single: dict[str, MessageState] = {}
     errors: dict[str, str | None] = {}
-    updates = []
+    final: dict[int, tuple[MessageState, str | None]] = {}  # part: its last state, error
     pending = []
     upstream: dict[str, tuple[str, str]] = {}
     held: dict[tuple[str, bool], int] = {}
@@ -508,15 +528,22 @@ def apply_receipts(
             _hold(held, msg, rc.state)
         msgs.setdefault(msg.id, msg)
         upstream[msg.id] = (rc.connector, rc.upstream_id)
-        updates.append((rc.state, rc.error, now, part_id))
+        earlier = final.get(part_id)  # a batch may hold two receipts for one part
+        error = rc.error if rc.error is not None or earlier is None else earlier[1]
+        final[part_id] = (rc.state, error)
         if msg.parts == 1:
             single[msg.id] = rc.state
         if rc.error:
             errors[msg.id] = rc.error
-    conn.executemany(
-        "UPDATE parts SET state = ?, error = COALESCE(?, error), updated_at = ? WHERE id = ?",
-        updates,
-    )
+    updates: dict[tuple[MessageState, str | None], list[int]] = {}
+    for part_id, key in final.items():
+        updates.setdefault(key, []).append(part_id)
+    for (state, error), ids in updates.items():
+        conn.execute(
+            "UPDATE parts SET state = ?, error = COALESCE(?, error), updated_at = ?"
+            f" WHERE id IN {_IDS}",
+            (state, error, now, _json(ids)),
+        )
     _advance(conn, msgs, single, errors, now, changes, upstream)
     if held:
         _release(conn, held, "refund: parts not delivered", now)
