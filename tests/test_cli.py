@@ -74,6 +74,12 @@ def test_prices_and_credit_commands(cfg: Path) -> None:
     assert bad.exit_code == 2
     missing = runner.invoke(app, ["accounts", "credit", "nobody", "1", "--config", str(cfg)])
     assert missing.exit_code == 1
+    ledger = runner.invoke(app, ["accounts", "ledger", "shop", "--config", str(cfg)])
+    assert ledger.exit_code == 0, ledger.output
+    assert "balance 12.500000 EUR, reserved 0.000000" in ledger.stdout
+    assert "adjust" in ledger.stdout and "operator" in ledger.stdout  # the table may wrap
+    missing = runner.invoke(app, ["accounts", "ledger", "nobody", "--config", str(cfg)])
+    assert missing.exit_code == 1
 
 
 def test_senders_commands(cfg: Path) -> None:

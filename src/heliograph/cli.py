@@ -386,6 +386,43 @@ def accounts_credit(
     console.print(f"{name}: balance {from_micros(balance.balance_micros)} {balance.currency}")
 
 
+@accounts_app.command("ledger")
+def accounts_ledger(
+    name: str,
+    limit: Annotated[int, typer.Option(help="How many of the most recent rows")] = 50,
+    config: ConfigOpt = None,
+) -> None:
+    """An account's balance, reserved amount and most recent ledger rows (newest first)."""
+    from datetime import UTC, datetime
+
+    from heliograph.domain.pricing import from_micros
+
+    cfg = _config(config)
+
+    async def work(gw: Any) -> Any:
+        account = await _account_named(gw, name)
+        return await gw.store.balance(account.id), await gw.store.ledger(account.id, limit=limit)
+
+    balance, rows = _with_gateway(cfg, work)
+    console.print(
+        f"{name}: balance {from_micros(balance.balance_micros)} {balance.currency},"
+        f" reserved {from_micros(balance.reserved_micros)}"
+    )
+    table = Table()
+    for col in ("at (UTC)", "kind", "amount", "reserved", "balance", "reason"):
+        table.add_column(col)
+    for r in rows:
+        table.add_row(
+            datetime.fromtimestamp(r.at, UTC).strftime("%Y-%m-%d %H:%M:%S"),
+            r.kind.value,
+            str(from_micros(r.amount_micros)),
+            str(from_micros(r.reserve_change_micros)),
+            str(from_micros(r.balance_micros)),
+            r.reason,
+        )
+    console.print(table)
+
+
 @prices_app.command("set")
 def prices_set(
     prefix: Annotated[str, typer.Argument(help="Destination prefix (digits; '' = default)")],
