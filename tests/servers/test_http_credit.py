@@ -12,7 +12,9 @@ from aiohttp.test_utils import TestClient, TestServer
 
 from heliograph.app import Gateway
 from heliograph.config import Config, CreditConfig, StoreConfig
+from heliograph.domain.accounts import AccountRules, parse_rules
 from heliograph.servers.http.app import build_app
+from heliograph.store.base import AccountChanges
 from tests.support.clock import FakeClock
 
 
@@ -182,3 +184,29 @@ async def test_sender_ids_restrict_from_and_fill_the_default(api: Api) -> None:
     mid = (await resp.json())["messages"][0]["id"]
     view = await (await api.client.get(f"/v1/messages/{mid}", headers=api.headers)).json()
     assert view["from"] == "Shop"
+
+
+@pytest.mark.parametrize(
+    ("gateway", "own", "reserved"),
+    [("submit", "delivery", "0.040000"), ("delivery", "submit", "0.000000")],
+)
+async def test_an_accounts_own_settle_rule_overrides_the_gateways(
+    tmp_path: object, gateway: str, own: str, reserved: str
+) -> None:
+    async with _serve(tmp_path, CreditConfig(settle=gateway)) as api:
+        accounts = api.gateway.accounts
+        shop = await accounts.named("shop")
+        await accounts.update(shop, AccountChanges(rules=AccountRules(settle=own)))
+        body = {"to": "+447700900001", "text": "hi"}
+        resp = await api.client.post("/v1/messages", json=body, headers=api.headers)
+        assert resp.status == 202
+        answer = await (await api.client.get("/v1/balance", headers=api.headers)).json()
+        assert (answer["balance"], answer["reserved"]) == ("0.160000", reserved)
+
+
+def test_the_settle_rule_is_submit_or_delivery() -> None:
+    assert parse_rules({"settle": "delivery"}) == AccountRules(settle="delivery")
+    with pytest.raises(ValueError, match=r"rules\.settle"):
+        parse_rules({"settle": "weekly"})
+    with pytest.raises(ValueError, match=r"rules\.settle"):
+        parse_rules({"settle": True})

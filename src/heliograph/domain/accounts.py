@@ -59,6 +59,7 @@ class AccountRules:
     duplicates: bool | None = None  # duplicate protection on or off
     floods: bool | None = None  # flood protection on or off
     quiet_hours: str | None = None  # "21:00-08:00"; "" turns quiet hours off
+    settle: str | None = None  # "submit" or "delivery": when its prices are final ([credit])
 
     def as_dict(self) -> dict[str, object]:
         return {k: getattr(self, k) for k in _RULE_KINDS if getattr(self, k) is not None}
@@ -70,7 +71,9 @@ _RULE_KINDS: dict[str, tuple[type, ...]] = {
     "duplicates": (bool,),
     "floods": (bool,),
     "quiet_hours": (str,),
+    "settle": (str,),
 }
+SETTLE_POINTS = ("submit", "delivery")
 
 
 def parse_rules(data: Mapping[str, object]) -> AccountRules:
@@ -91,6 +94,8 @@ def parse_rules(data: Mapping[str, object]) -> AccountRules:
                 QuietHours.parse(str(value))
             except ValueError as exc:
                 raise ValueError(f"rules.quiet_hours: {exc}") from None
+        if key == "settle" and value not in SETTLE_POINTS:
+            raise ValueError(f"rules.settle: must be {' or '.join(SETTLE_POINTS)}")
         values[key] = float(value) if key in ("rate_per_s", "burst") else value  # type: ignore[arg-type]
     return AccountRules(**values)  # type: ignore[arg-type]
 

@@ -116,7 +116,7 @@ class SubmitService:
                 account_id=account.id,
                 amount_micros=cost,
                 reason=f"{len(messages)} messages",
-                reserve=self._reserve,
+                reserve=self._reserves(account),
             )
             if cost
             else None
@@ -142,6 +142,11 @@ class SubmitService:
             self._metrics.rejected.inc(len(plans) - len(messages))
         self._metrics.accept_latency.observe(time.perf_counter() - started)
         return SubmitResult(answer=answer, plans=plans, replayed=False)
+
+    def _reserves(self, account: Account) -> bool:
+        """Whether the account's prices are reserved until delivery (its rules, or [credit])."""
+        own = account.rules.settle
+        return self._reserve if own is None else own == "delivery"
 
     async def _prepare(
         self, req: SubmitRequest, account: Account, render: Render, now: float
@@ -194,7 +199,7 @@ class SubmitService:
                 account_id=account.id,
                 amount_micros=total,
                 reason=f"{len(batch)} messages",
-                reserve=self._reserve,
+                reserve=self._reserves(account),
             )
             if total
             else None
