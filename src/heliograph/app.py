@@ -326,7 +326,8 @@ class Gateway:
             self.metrics,
             on_released=self.dispatcher.wake,
             on_changes=self._changed,
-            receipt_wait_s=cfg.credit.receipt_wait_s if cfg.credit.on_delivery else None,
+            # reserved parts exist wherever an account settles on delivery (its rules)
+            receipt_wait_s=cfg.credit.receipt_wait_s,
         )
         self.accounts = AccountService(
             self.store, self.clock, administration=account_admin(self.store)

@@ -143,8 +143,9 @@ class CreditConfig:  # docs/configuration.md "Credit and prices"
     # when a part's price is final: "submit" (once an upstream took it) or
     # "delivery" (reserved until the receipt says delivered, refunded otherwise)
     settle: str = "submit"
-    # settle = "delivery": how long after a sent part's validity ends the gateway
-    # waits for its final receipt before it expires the part and refunds it
+    # a part whose price is reserved (settle = "delivery", or an account's rules):
+    # how long after its validity ends the gateway waits for its final receipt
+    # before it expires the part and refunds it
     receipt_wait_s: float = 3600.0
 
     @property

@@ -3,7 +3,7 @@
 Runs every ``tick_s``. Releasing moves due scheduled messages to queued and
 wakes the dispatcher; expiry catches queued parts waiting for a retry whose
 validity passed (parts due now are expired by the dispatcher's claim itself).
-With ``receipt_wait_s`` ([credit] settle = "delivery") expiry also ends sent
+With ``receipt_wait_s`` ([credit] receipt_wait_s) expiry also ends sent
 parts whose price is reserved and whose validity ended that long ago without a
 final receipt, which gives their price back.
 """
