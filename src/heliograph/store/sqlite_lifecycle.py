@@ -442,7 +442,7 @@ def record_results(conn: sqlite3.Connection, results: Sequence[PartResult], now:
             _hold(held, msg, r.state)
         elif r.state in _NEVER_SENT_ENDS:
             refunds[msg.account_id] = refunds.get(msg.account_id, 0) + msg.price_micros
-        updates.append((r.state, r.connector, r.upstream_id, r.error, r.due_at, now, r.part_id))
+        updates.append((r.part_id, r.state, r.connector, r.upstream_id, r.error, r.due_at))
         if msg.parts == 1:
             single[msg.id] = r.state
         if r.error:
@@ -450,11 +450,14 @@ def record_results(conn: sqlite3.Connection, results: Sequence[PartResult], now:
         if r.upstream_id is not None and r.connector is not None:
             accepted.append((r.connector, r.upstream_id))
             upstream[msg.id] = (r.connector, r.upstream_id)
-    conn.executemany(
-        "UPDATE parts SET state = ?, connector = ?, upstream_id = ?, error = ?,"
-        " due_at = COALESCE(?, due_at), updated_at = ? WHERE id = ?",
-        updates,
-    )
+    if updates:  # one statement, the rows as a JSON array (see _IDS)
+        conn.execute(
+            "UPDATE parts SET state = j.value ->> 1, connector = j.value ->> 2,"
+            " upstream_id = j.value ->> 3, error = j.value ->> 4,"
+            " due_at = COALESCE(j.value ->> 5, due_at), updated_at = ?"
+            " FROM json_each(?) AS j WHERE parts.id = j.value ->> 0",
+            (now, _encode_json(updates).decode()),
+        )
     _advance(conn, msgs, single, errors, now, changes, upstream)
     _refund(conn, refunds, "refund: parts failed before reaching an upstream", now)
     if held:
