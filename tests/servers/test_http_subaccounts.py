@@ -243,7 +243,7 @@ async def test_transfers_move_credit_both_ways_and_never_create_it(fam: Family) 
     assert await balance(fam, fam.parent) == "6.000000"
     assert await balance(fam, fam.kid) == "4.000000"
     resp = await fam.client.get("/v1/balance?account=kid", headers=fam.parent)
-    assert await resp.json() == {"balance": "4.000000", "currency": "EUR"}
+    assert await resp.json() == {"balance": "4.000000", "currency": "EUR", "reserved": "0.000000"}
     for who, name in ((fam.kid, "shop"), (fam.sibling, "kid"), (fam.stranger, "kid")):
         resp = await fam.client.get(f"/v1/balance?account={name}", headers=who)
         assert await error(resp) == (404, "not_found", "name")
