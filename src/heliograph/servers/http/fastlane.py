@@ -190,6 +190,8 @@ class FastLane(asyncio.Protocol):
         self._reading_paused = False
         self._writing_paused = False
         self._idle: asyncio.TimerHandle | None = None
+        self._loop = asyncio.get_running_loop()  # made by the server, in its loop
+        self._last_answer = 0.0
 
     # --- asyncio.Protocol --------------------------------------------------------------
 
@@ -203,7 +205,8 @@ class FastLane(asyncio.Protocol):
         peer = transport.get_extra_info("peername")
         self._peer = peer[0] if isinstance(peer, tuple) else None
         self._lanes.add(self)
-        self._arm_idle()
+        self._last_answer = self._loop.time()
+        self._arm_idle(self._keepalive_s)
 
     def data_received(self, data: bytes) -> None:
         self._buffer += data
@@ -253,9 +256,6 @@ class FastLane(asyncio.Protocol):
             return  # the rest of the body is on its way
         body = bytes(self._buffer[head:total])
         del self._buffer[:total]
-        if self._idle is not None:
-            self._idle.cancel()
-            self._idle = None
         if headers.get(b"connection", b"").lower() == b"close":
             self._closing = True
         self._busy = True
@@ -266,7 +266,7 @@ class FastLane(asyncio.Protocol):
             body=body,
             peer=self._peer,
         )
-        asyncio.get_running_loop().create_task(self._serve(handler, request))
+        self._loop.create_task(self._serve(handler, request))
 
     async def _serve(self, handler: FastHandler, request: FastRequest) -> None:
         try:
@@ -289,7 +289,7 @@ class FastLane(asyncio.Protocol):
         if self._reading_paused and len(self._buffer) <= MAX_BUFFER // 2:
             self._reading_paused = False
             transport.resume_reading()
-        self._arm_idle()
+        self._last_answer = self._loop.time()
         if self._buffer:
             self._next()
 
@@ -327,14 +327,17 @@ class FastLane(asyncio.Protocol):
 
     # --- closing -----------------------------------------------------------------------
 
-    def _arm_idle(self) -> None:
-        if self._idle is not None:
-            self._idle.cancel()
-        self._idle = asyncio.get_running_loop().call_later(self._keepalive_s, self._on_idle)
+    def _arm_idle(self, after_s: float) -> None:
+        self._idle = self._loop.call_later(after_s, self._on_idle)
 
     def _on_idle(self) -> None:
-        self._idle = None
-        if not self._busy:
+        """One timer per connection, not one per request: it looks at the time of
+        the last answer and, if that is recent, sleeps again for the rest."""
+        idle_s = self._loop.time() - self._last_answer
+        if self._busy or idle_s < self._keepalive_s:
+            self._arm_idle(self._keepalive_s - idle_s if not self._busy else self._keepalive_s)
+        else:
+            self._idle = None
             self._close()
 
     def _close(self) -> None:
