@@ -187,7 +187,7 @@ class Dispatcher:
                     self._routes,
                     part.to,
                     ready,
-                    part=await self._query(part),
+                    part=await self._query(part) if self._conditional else None,
                     turn=self._turn,
                 )
                 if not part.test
