@@ -39,6 +39,9 @@ class _TimeQueue:
         self.keys = array("q")
         self.head = 0
 
+    def __len__(self) -> int:
+        return len(self.times) - self.head
+
     def push(self, at: float, key: int) -> None:
         self.times.append(at)
         self.keys.append(key)
@@ -74,10 +77,18 @@ class Protection:
         self._sent_order = _TimeQueue()
         self._runs: dict[int, int] = {}  # last send in ms << 8 | run length
         self._runs_order = _TimeQueue()
+        self._forgot_at = float("nan")  # when _forget last ran (nan: never)
 
     def _forget(self, now: float) -> None:
-        sent, runs = self._sent, self._runs
         keep = self.rules.history_limit
+        if (  # the recipients of one request share their ``now``: nothing more is due
+            now == self._forgot_at
+            and len(self._sent_order) <= keep
+            and len(self._runs_order) <= keep
+        ):
+            return
+        self._forgot_at = now
+        sent, runs = self._sent, self._runs
         for _, key in self._sent_order.pop_until(now - self.rules.duplicate_window_s, keep):
             sent.discard(key)
         for at, key in self._runs_order.pop_until(now - self.rules.flood_gap_s, keep):
