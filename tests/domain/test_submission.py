@@ -7,6 +7,7 @@ from collections.abc import Iterator
 
 import pytest
 
+from heliograph.domain.content import Binary, split_message
 from heliograph.domain.ids import AccountId, MessageId
 from heliograph.domain.messages import MessageState
 from heliograph.domain.rejections import Rejected, RejectReason
@@ -15,7 +16,9 @@ from heliograph.domain.submission import (
     SubmitLimits,
     SubmitRequest,
     plan_submission,
+    text_data_coding,
 )
+from heliograph.wire.gsm.dcs import IndicationType, MessageWaiting, decode_dcs
 
 NOW = 1_800_000_000.0
 ACCOUNT = AccountId("acct-1")
@@ -257,3 +260,83 @@ def test_plan_submission_forced_ucs2_for_gsm_text() -> None:
     msg = _one(text="a" * 71, encoding="ucs2").message
     assert msg is not None
     assert (msg.encoding, msg.data_coding, msg.parts) == ("ucs2", 0x08, 2)
+
+
+# --- message waiting indication (TS 23.038 §4 groups 1100-1110) ------------------------
+
+
+def _waiting(kind: IndicationType, active: bool) -> MessageWaiting:
+    return MessageWaiting(kind=kind, active=active)
+
+
+@pytest.mark.parametrize(
+    ("text", "encoding", "kind", "active", "dcs"),
+    [
+        ("2 new messages", "auto", IndicationType.VOICEMAIL, True, 0xD8),  # 1101 store, set
+        ("fax", "auto", IndicationType.FAX, True, 0xD9),
+        ("", "auto", IndicationType.EMAIL, True, 0xCA),  # nothing to store: 1100 discard
+        ("cleared", "auto", IndicationType.OTHER, False, 0xC3),  # cleared: 1100 discard
+        ("Привет", "auto", IndicationType.VOICEMAIL, True, 0xE8),  # 1110 store UCS-2
+        ("hi", "ucs2", IndicationType.EMAIL, True, 0xEA),
+        ("Привет", "auto", IndicationType.FAX, False, 0xE1),  # 1100 has no UCS-2
+    ],
+)
+def test_plan_submission_message_waiting_data_coding(
+    text: str, encoding: str, kind: IndicationType, active: bool, dcs: int
+) -> None:
+    plan = _one(text=text, encoding=encoding, waiting=_waiting(kind, active))
+    assert plan.message is not None
+    assert (plan.message.data_coding, plan.message.text, plan.message.parts) == (dcs, text, 1)
+    # what the connectors send carries the indication, and decodes back to it
+    split = split_message(plan.message)
+    assert split.data_coding == dcs
+    assert decode_dcs(dcs).waiting == _waiting(kind, active)
+
+
+@pytest.mark.parametrize(
+    "kw",
+    [
+        {"message_class": 0},  # the waiting groups have no class bits
+        {"content": Binary(payload=b"\x01\x02")},  # nor an 8-bit alphabet
+        {"encoding": "latin1"},
+    ],
+)
+def test_plan_submission_message_waiting_refused_where_no_dcs_says_it(
+    kw: dict[str, object],
+) -> None:
+    exc = _rejected(waiting=_waiting(IndicationType.VOICEMAIL, True), **kw)
+    assert (exc.reason, exc.field) == (RejectReason.INVALID_REQUEST, "waiting")
+
+
+def test_plan_submission_without_waiting_keeps_data_codings() -> None:
+    assert text_data_coding("hi", "gsm7") == 0x00
+    assert text_data_coding("hi", "ucs2", message_class=0) == 0x18
+    assert _rejected(text="").reason is RejectReason.INVALID_TEXT
+
+
+# --- a text behind the client's UDH is one part -----------------------------------------
+
+_CONCAT = bytes.fromhex("050003070201")  # 6 octets: 7 septets with the fill bits
+
+
+@pytest.mark.parametrize(
+    ("text", "encoding", "fits"),
+    [
+        ("a" * 153, "gsm7", True),  # 7 + 153 = 160 septets
+        ("a" * 154, "gsm7", False),
+        ("[" * 76 + "a", "gsm7", True),  # escapes count two septets
+        ("[" * 77, "gsm7", False),
+        ("я" * 67, "ucs2", True),  # 6 + 134 = 140 octets
+        ("я" * 68, "ucs2", False),
+    ],
+)
+def test_plan_submission_text_behind_udh_must_fit_one_part(
+    text: str, encoding: str, fits: bool
+) -> None:
+    if fits:
+        plan = _one(text=text, encoding=encoding, udh=_CONCAT)
+        assert plan.message is not None and plan.message.parts == 1
+        assert len(split_message(plan.message).parts) == 1
+    else:
+        exc = _rejected(text=text, encoding=encoding, udh=_CONCAT)
+        assert (exc.reason, exc.field) == (RejectReason.MESSAGE_TOO_LONG, "text")

@@ -36,7 +36,7 @@ from zlib import crc32
 from heliograph.domain.ids import AccountId
 from heliograph.domain.rejections import Rejected, RejectReason
 from heliograph.wire.errors import DecodeError, EncodeError
-from heliograph.wire.gsm.dcs import Alphabet, decode_dcs, encode_dcs
+from heliograph.wire.gsm.dcs import Alphabet, decode_dcs, encode_dcs, is_message_waiting
 from heliograph.wire.gsm.parts import (
     MAX_OCTETS,
     MAX_PARTS,
@@ -335,7 +335,8 @@ def split_message(m: PartSource, *, max_parts: int = MAX_PARTS) -> SplitText:
     Binary: ``payload`` split by ``split_binary`` with the port IE in each part (as
     ``push_parts``/``port_parts`` do), or behind the client's UDH as one part; the
     message's own data_coding is kept. Text: ``split_text`` with the message's
-    encoding, national tables and class; a text behind the client's UDH is one part.
+    encoding, national tables and class (a message waiting indication's data_coding is
+    kept); a text behind the client's UDH is one part.
     Raises: EncodeError.
     """
     if m.payload is not None:
@@ -359,7 +360,7 @@ def split_message(m: PartSource, *, max_parts: int = MAX_PARTS) -> SplitText:
     encoding = m.encoding
     if m.udh is not None:
         encoding = encoding if encoding in ("gsm7", "latin1", "ucs2") else "auto"
-    return split_text(
+    split = split_text(
         m.text,
         reference=0 if m.udh is not None else m.concat_ref,
         encoding=encoding,  # type: ignore[arg-type]
@@ -367,6 +368,9 @@ def split_message(m: PartSource, *, max_parts: int = MAX_PARTS) -> SplitText:
         message_class=m.message_class,
         max_parts=max_parts,
     )
+    if is_message_waiting(m.data_coding):  # planned by domain.submission.text_data_coding
+        return replace(split, data_coding=m.data_coding)
+    return split
 
 
 def _client_udh_split(payload: bytes, udh: bytes, data_coding: int) -> SplitText:

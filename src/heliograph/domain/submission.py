@@ -25,11 +25,19 @@ from heliograph.domain.ids import AccountId, MessageId
 from heliograph.domain.messages import MessageState, NewMessage, transition
 from heliograph.domain.rejections import Rejected, RejectReason
 from heliograph.wire.errors import EncodeError, UnencodableCharacter
-from heliograph.wire.gsm.dcs import Alphabet, encode_dcs
-from heliograph.wire.gsm.gsm7 import gsm7_alphabet
+from heliograph.wire.gsm.dcs import (
+    Alphabet,
+    CodingGroup,
+    DataCoding,
+    MessageWaiting,
+    encode_data_coding,
+    encode_dcs,
+)
+from heliograph.wire.gsm.gsm7 import DEFAULT, gsm7_alphabet, header_septets
 from heliograph.wire.gsm.latin1 import LATIN1_CHARSET
-from heliograph.wire.gsm.parts import count_parts
+from heliograph.wire.gsm.parts import MAX_OCTETS, MAX_SEPTETS, count_parts, split_text
 from heliograph.wire.gsm.transliterate import transliterate
+from heliograph.wire.gsm.ucs2 import encode_ucs2
 
 ENCODINGS = ("auto", "gsm7", "latin1", "ucs2")
 
@@ -73,6 +81,9 @@ class SubmitRequest:
     # Rich content (domain.content): the octets are planned from it and ``text`` is ignored.
     content: Content | None = None
     message_class: int | None = None  # TS 23.038 §4: 0 is a flash message
+    # A message waiting indication (TS 23.038 §4 groups 1100-1110) set or cleared by a
+    # text, which may then be empty: the data_coding says it (see ``text_data_coding``).
+    waiting: MessageWaiting | None = None
     languages: frozenset[int] | None = None  # national shift tables for a GSM 7-bit text
     # A template of the account instead of ``text``, or ``text`` with placeholders
     # filled in per recipient: services/books.py turns either into ``texts``.
@@ -106,7 +117,7 @@ def _check_request(req: SubmitRequest, now: float, limits: SubmitLimits) -> None
             "templates and personalized texts are not supported here",
             field="template" if req.template is not None else "personalize",
         )
-    if req.text == "" and req.content is None:
+    if req.text == "" and req.content is None and req.waiting is None:
         raise Rejected(RejectReason.INVALID_TEXT, "text is empty", field="text")
     if req.texts is not None and (
         len(req.texts) != len(req.to)
@@ -129,6 +140,12 @@ def _check_request(req: SubmitRequest, now: float, limits: SubmitLimits) -> None
     if req.message_class is not None and not 0 <= req.message_class <= 3:
         raise Rejected(
             RejectReason.INVALID_REQUEST, "message_class is 0 to 3", field="message_class"
+        )
+    if req.waiting is not None and (req.content is not None or req.message_class is not None):
+        raise Rejected(
+            RejectReason.INVALID_REQUEST,
+            "a message waiting indication goes with a text, without a message class (TS 23.038 §4)",
+            field="waiting",
         )
     if req.encoding not in ENCODINGS:
         raise Rejected(
@@ -202,12 +219,68 @@ def _dcs(encoding: str, message_class: int) -> int:
         raise Rejected(RejectReason.INVALID_REQUEST, str(exc), field="message_class") from exc
 
 
+def text_data_coding(
+    text: str,
+    encoding: str,
+    *,
+    message_class: int | None = None,
+    waiting: MessageWaiting | None = None,
+) -> int:
+    """The data_coding of ``text`` in the ``encoding`` chosen for it (TS 23.038 §4).
+
+    A message waiting indication that is cleared, or set without a text to keep, goes in
+    group 1100 (discard the message, GSM 7-bit); one set by a text in 1101 (store,
+    GSM 7-bit) or 1110 (store, UCS-2), as Kannel encodes them. A UCS-2 text clearing an
+    indication needs 1110 too: 1100 has no UCS-2. Raises: Rejected.
+    """
+    if waiting is None:
+        return _DATA_CODING[encoding] if message_class is None else _dcs(encoding, message_class)
+    alphabet = _ALPHABETS.get(encoding, Alphabet.BINARY)
+    discard = alphabet is Alphabet.GSM7 and (text == "" or not waiting.active)
+    group = CodingGroup.MWI_DISCARD if discard else CodingGroup.MWI_STORE
+    try:
+        return encode_data_coding(DataCoding(alphabet=alphabet, group=group, waiting=waiting))
+    except EncodeError as exc:
+        raise Rejected(
+            RejectReason.INVALID_REQUEST,
+            f"{exc}: a message waiting indication needs a GSM 7-bit or UCS-2 text",
+            field="waiting",
+        ) from exc
+
+
+def _check_behind_udh(
+    udh: bytes, text: str, encoding: str, languages: frozenset[int] | None
+) -> None:
+    """A client-segmented part: its UDH and text fit one TP-UD (TS 23.040 §9.2.3.16).
+
+    Raises: Rejected(MESSAGE_TOO_LONG).
+    """
+    if encoding == "gsm7":
+        septets = DEFAULT.count(text) if not languages else None
+        if septets is None:  # national tables: count what the splitter encodes
+            split = split_text(text, reference=0, encoding="gsm7", languages=languages)
+            septets = sum(len(p.payload) for p in split.parts)
+        used, limit = header_septets(len(udh)) + septets, MAX_SEPTETS
+    else:
+        octets = len(encode_ucs2(text)) if encoding == "ucs2" else len(text)
+        used, limit = len(udh) + octets, MAX_OCTETS
+    if used > limit:
+        unit = "septets" if encoding == "gsm7" else "octets"
+        raise Rejected(
+            RejectReason.MESSAGE_TOO_LONG,
+            f"the text and its UDH need {used} {unit}, one part holds {limit}",
+            field="text",
+        )
+
+
 def _plan_text(req: SubmitRequest, text: str, limits: SubmitLimits) -> tuple[str, str, int, int]:
     """(text as sent, encoding, parts, data_coding). Raises: Rejected."""
     sent = transliterate_text(text, req.encoding) if req.transliterate else text
     encoding, parts = count_text_parts(sent, req.encoding, limits.max_parts, req.languages)
-    data_coding = (
-        _DATA_CODING[encoding] if req.message_class is None else _dcs(encoding, req.message_class)
+    if req.udh is not None:
+        _check_behind_udh(req.udh, sent, encoding, req.languages)
+    data_coding = text_data_coding(
+        sent, encoding, message_class=req.message_class, waiting=req.waiting
     )
     return sent, encoding, parts, data_coding
 

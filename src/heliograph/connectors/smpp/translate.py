@@ -36,6 +36,7 @@ from heliograph.domain.messages import MessageState
 from heliograph.domain.outcomes import Receipt
 from heliograph.store.base import ClaimedPart
 from heliograph.wire.errors import DecodeError, EncodeError
+from heliograph.wire.gsm.dcs import is_message_waiting
 from heliograph.wire.gsm.gsm7 import DEFAULT, decode_gsm7
 from heliograph.wire.gsm.latin1 import encode_latin1
 from heliograph.wire.gsm.parts import EncodedPart, SplitText, split_text
@@ -155,8 +156,13 @@ def _single_part(text: str, encoding: str) -> SplitText | None:
 
 def split_part(part: ClaimedPart) -> SplitText:
     """The message's parts as the submit path counted them. Raises: EncodeError."""
-    if part.payload is not None or part.message_class is not None or part.languages:
-        return split_message(part)  # binary content, class, national tables: domain.content
+    if (
+        part.payload is not None
+        or part.message_class is not None
+        or part.languages
+        or is_message_waiting(part.data_coding)
+    ):  # binary content, class, national tables, message waiting: domain.content
+        return split_message(part)
     if part.parts == 1 and part.udh is None:
         single = _single_part(part.text, part.encoding)
         if single is not None:
@@ -189,8 +195,8 @@ def build_submit_sm(part: ClaimedPart, split: SplitText, d: SubmitDefaults, now:
     coding = {"gsm7": d.data_coding_gsm7, "latin1": d.data_coding_latin1}.get(
         split.encoding, d.data_coding_ucs2 if split.encoding == "ucs2" else split.data_coding
     )
-    if part.message_class is not None:  # the class bits (TS 23.038 §4) are the message's
-        coding = split.data_coding
+    if part.message_class is not None or is_message_waiting(part.data_coding):
+        coding = split.data_coding  # the class or indication bits (TS 23.038 §4) are the message's
     source_ton, source_npi, source = _source_address(
         part.sender or d.system_sender, d.source_addr_ton, d.source_addr_npi
     )

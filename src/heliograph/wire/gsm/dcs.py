@@ -31,6 +31,7 @@ __all__ = [
     "decode_dcs",
     "encode_data_coding",
     "encode_dcs",
+    "is_message_waiting",
 ]
 
 
@@ -208,6 +209,11 @@ def encode_dcs(
         raise EncodeError(f"{alphabet.value} cannot carry a message class or compression")
     coding = DataCoding(alphabet=alphabet, message_class=klass, compressed=compressed)
     return encode_data_coding(coding)
+
+
+def is_message_waiting(dcs: int) -> bool:
+    """Whether ``dcs`` is in a TS 23.038 §4 message waiting indication group (1100-1110)."""
+    return 0xC0 <= dcs <= 0xEF
 
 
 def _message_class(value: int) -> MessageClass:
