@@ -11,12 +11,14 @@ from urllib.parse import quote, urlencode
 import aiohttp
 import pytest
 
+from heliograph.connectors.smpp.translate import SubmitDefaults, build_submit_sm, split_part
 from heliograph.domain.messages import MessageState
 from heliograph.domain.rejections import Rejected, RejectReason
 from heliograph.servers.http.dialects import callback_renderers
 from heliograph.servers.http.dialects.kannel import REFUSALS, refusal
 from heliograph.servers.http.dialects.kannel_dlr import fill_static, render_dlr
-from heliograph.store.base import CallbackJob
+from heliograph.store.base import CallbackJob, ClaimedPart
+from heliograph.wire.smpp.pdus import SubmitSm
 from tests.servers.dialects import Dialect, GetSink, in_process, running
 
 PATH = "/cgi-bin/sendsms"
@@ -109,6 +111,9 @@ async def test_bad_credentials(kannel: Dialect, query: str, status: int, answer:
         ("to=447700900001&text=x&charset=no-such", "Charset or body misformed, rejected"),
         ("to=447700900001&text=%FF&charset=UTF-8", "Charset or body misformed, rejected"),
         ("to=447700900001&text=x&udh=%06%05", "UDH field misformed, rejected"),
+        ("to=447700900001&text=x&mclass=4", "MClass field misformed, rejected"),
+        ("to=447700900001&text=x&mwi=8", "MWI field misformed, rejected"),
+        ("to=447700900001&text=x&mwi=-2", "MWI field misformed, rejected"),
         ("to=447700900001&text=x&from=much-too-long-sender", "Sender field misformed, rejected"),
         ("to=447700900001&text=", "Charset or body misformed, rejected (text is empty)"),
     ],
@@ -125,12 +130,12 @@ async def test_misformed_fields_get_kannels_error_and_store_nothing(
 @pytest.mark.parametrize(
     ("params", "what"),
     [
-        ("mwi=1", "Message waiting indicator (mwi)"),
         ("compress=1", "Compression (compress)"),
         ("pid=64", "Protocol identifier (pid)"),
         ("rpi=1", "Reply path (rpi)"),
         ("alt-dcs=1", "Alternative DCS (alt-dcs)"),
         ("smsc=vodafone", "Choosing the SMSC (smsc)"),
+        ("smsc=loopback", "Choosing the SMSC (smsc)"),  # a connector: routes choose, still
         ("binfo=x", "Billing information (binfo)"),
         ("meta-data=%3Fsmpp%3Fa%3Db", "Meta-data (meta-data)"),
     ],
@@ -337,3 +342,188 @@ async def test_dlr_url_receives_kannel_reports(tmp_path: Path) -> None:
     delivered = got[1].query["reply"]
     assert delivered.startswith(f"id:{got[1].query['id']} sub:001 dlvrd:001 ")
     assert " stat:DELIVRD err:000 " in delivered
+
+
+# --- mclass, udh, coding=1 and mwi: through the submit path into the DCS and user data --
+
+
+async def sent(d: Dialect) -> list[tuple[ClaimedPart, SubmitSm]]:
+    """Every stored part and the submit_sm an SMPP connector builds for it."""
+    parts, _ = await d.gateway.store.claim_parts(now=d.clock.now() + 1, limit=100)
+    parts.sort(key=lambda p: (p.to, p.seq))
+    return [(p, build_submit_sm(p, split_part(p), SubmitDefaults(), d.clock.now())) for p in parts]
+
+
+@pytest.mark.parametrize(
+    ("params", "message_class", "dcs"),
+    [
+        ("text=Hello&mclass=0", 0, 0x10),  # flash
+        ("text=Hello&mclass=1", 1, 0x11),
+        ("text=Hello&mclass=3", 3, 0x13),
+        ("text=%04%1F%04%40&coding=2&mclass=2", 2, 0x1A),  # UCS-2 (UTF-16BE as sent)
+        ("text=%01%02&coding=1&mclass=1", 1, 0x15),  # 8-bit data
+    ],
+)
+async def test_mclass_is_the_message_class_in_the_dcs(
+    kannel: Dialect, params: str, message_class: int, dcs: int
+) -> None:
+    status, body, _ = await get(kannel, f"{creds(kannel)}&to=447700900001&{params}")
+    assert (status, body) == (202, "0: Accepted for delivery")
+    [(part, pdu)] = await sent(kannel)
+    assert (part.message_class, part.data_coding, pdu.data_coding) == (message_class, dcs, dcs)
+
+
+async def test_udh_with_8bit_text_is_one_part_sent_as_given(kannel: Dialect) -> None:
+    # WAP push ports 2948 <- 9200 and the WSP octets, as Kannel clients URL-encode them
+    q = "udh=%06%05%04%0B%84%23%F0&text=%01%06%04%03%AE%81%EA"
+    status, body, _ = await get(kannel, f"{creds(kannel)}&to=447700900001&{q}")
+    assert (status, body) == (202, "0: Accepted for delivery")
+    [(part, pdu)] = await sent(kannel)
+    udh, data = bytes.fromhex("0605040B8423F0"), bytes.fromhex("01060403AE81EA")
+    assert (part.udh, part.payload, part.data_coding, part.parts) == (udh, data, 0x04, 1)
+    assert (pdu.esm_class, pdu.data_coding, pdu.short_message) == (0x40, 0x04, udh + data)
+
+
+async def test_udh_with_coding_0_is_a_gsm7_text_behind_the_header(kannel: Dialect) -> None:
+    # a client-segmented message: part 1 of 2, reference 42
+    q = "udh=%05%00%03%2A%02%01&coding=0&text=Hello+%5Bworld%5D"
+    status, body, _ = await get(kannel, f"{creds(kannel)}&to=447700900001&{q}")
+    assert (status, body) == (202, "0: Accepted for delivery")
+    [(part, pdu)] = await sent(kannel)
+    udh = bytes.fromhex("0500032A0201")
+    assert (part.udh, part.text, part.payload, part.data_coding) == (udh, "Hello [world]", None, 0)
+    septets = b"Hello \x1b\x3cworld\x1b\x3e"  # TS 23.038 §6.2.1.1 escapes for [ and ]
+    assert (pdu.esm_class, pdu.data_coding, pdu.short_message) == (0x40, 0x00, udh + septets)
+
+
+async def test_coding_1_text_is_the_octets_as_sent(kannel: Dialect) -> None:
+    # no charset conversion, no hex form: Kannel passes 8-bit text through unchanged
+    q = "coding=1&charset=UTF-8&text=%00%FF%80abc"
+    status, body, _ = await get(kannel, f"{creds(kannel)}&to=447700900001&{q}")
+    assert (status, body) == (202, "0: Accepted for delivery")
+    [(part, pdu)] = await sent(kannel)
+    assert (part.payload, part.udh, part.data_coding) == (b"\x00\xff\x80abc", None, 0x04)
+    assert (pdu.esm_class, pdu.data_coding, pdu.short_message) == (0, 0x04, b"\x00\xff\x80abc")
+
+
+async def test_long_8bit_data_is_concatenated(kannel: Dialect) -> None:
+    data = bytes(range(200))
+    q = f"coding=1&text={quote(data.decode('latin-1'), encoding='latin-1')}"
+    status, _, _ = await get(kannel, f"{creds(kannel)}&to=447700900001&{q}")
+    assert status == 202
+    pdus = [pdu for _, pdu in await sent(kannel)]
+    assert [p.data_coding for p in pdus] == [0x04, 0x04]
+    assert b"".join(p.short_message[6:] for p in pdus) == data  # behind 8-bit concat UDHs
+    assert [p.short_message[:3] for p in pdus] == [b"\x05\x00\x03"] * 2
+
+
+async def test_octet_stream_post_is_8bit_data(kannel: Dialect) -> None:
+    headers = {
+        "Content-Type": "application/octet-stream",
+        "X-Kannel-Username": kannel.account.username,
+        "X-Kannel-Password": kannel.account.password,
+        "X-Kannel-To": "447700900001",
+        "X-Kannel-UDH": "06050415820000",  # hex in the header, as Kannel reads it
+        "X-Kannel-MClass": "1",
+    }
+    resp = await kannel.client.post(PATH, data=b"\x30\x42\xf2", headers=headers)
+    assert (resp.status, await resp.text()) == (202, "0: Accepted for delivery")
+    [(part, pdu)] = await sent(kannel)
+    assert (part.payload, part.data_coding) == (b"\x30\x42\xf2", 0x15)
+    assert pdu.short_message == bytes.fromhex("06050415820000") + b"\x30\x42\xf2"
+
+
+@pytest.mark.parametrize(
+    ("header", "status", "answer"),
+    [
+        ("%06%05%04%15%82%00%00", 202, "0: Accepted for delivery"),  # or URL-encoded
+        ("06 05 04 15 82 00 00", 400, "UDH field misformed, rejected"),
+        ("0605041582000", 400, "UDH field misformed, rejected"),  # odd: not hex, taken as text
+        ("%06%05%04%15%82%00%0G", 400, "UDH field misformed, rejected"),
+    ],
+)
+async def test_x_kannel_udh_is_hex_or_url_encoded(
+    kannel: Dialect, header: str, status: int, answer: str
+) -> None:
+    headers = {
+        "Content-Type": "application/octet-stream",
+        "X-Kannel-Username": kannel.account.username,
+        "X-Kannel-Password": kannel.account.password,
+        "X-Kannel-To": "447700900001",
+        "X-Kannel-UDH": header,
+    }
+    resp = await kannel.client.post(PATH, data=b"\x30\x42\xf2", headers=headers)
+    assert (resp.status, await resp.text()) == (status, answer)
+    if status == 202:
+        [(part, _)] = await sent(kannel)
+        assert part.udh == bytes.fromhex("06050415820000")
+    else:
+        assert await kannel.stored() == []
+
+
+@pytest.mark.parametrize(
+    ("params", "dcs"),
+    [
+        ("mwi=0&text=You+have+voicemail", 0xD8),  # voice set, text stored (1101)
+        ("mwi=1&text=Fax", 0xD9),
+        ("mwi=2&text=Mail", 0xDA),
+        ("mwi=3&text=Other", 0xDB),
+        ("mwi=0&text=", 0xC8),  # set, nothing to store: discard (1100)
+        ("mwi=0", 0xC8),
+        ("mwi=4&text=Read", 0xC0),  # cleared: discard (1100)
+        ("mwi=7&text=Read", 0xC3),
+        ("mwi=2&coding=2&text=%04%1F", 0xEA),  # UCS-2: store (1110)
+        ("mwi=6&text=%D0%9F", 0xE2),  # cleared by a UCS-2 text: 1100 has no UCS-2
+        ("mwi=0&coding=0&udh=%05%00%03%01%01%01&text=x", 0xD8),  # a text behind a UDH
+    ],
+)
+async def test_mwi_sets_or_clears_the_indication_in_the_dcs(
+    kannel: Dialect, params: str, dcs: int
+) -> None:
+    status, body, _ = await get(kannel, f"{creds(kannel)}&to=447700900001&{params}")
+    assert (status, body) == (202, "0: Accepted for delivery")
+    [(part, pdu)] = await sent(kannel)
+    assert (part.data_coding, pdu.data_coding, part.message_class) == (dcs, dcs, None)
+
+
+async def test_dlr_url_dcs_escapes_say_the_planned_data_coding(kannel: Dialect) -> None:
+    dlr = quote("http://app.example/dlr?O=%O&c=%c&m=%m&M=%M", safe="")
+    for query in ("mwi=1&text=x", "mclass=0&text=y", "coding=1&text=%01"):
+        await get(kannel, f"{creds(kannel)}&to=447700900001&{query}&dlr-mask=1&dlr-url={dlr}")
+    urls = sorted(m.callback_url or "" for m in await kannel.stored())
+    assert urls == [
+        "http://app.example/dlr?O=04&c=1&m=-1&M=-1",
+        "http://app.example/dlr?O=16&c=0&m=0&M=-1",
+        "http://app.example/dlr?O=217&c=0&m=-1&M=1",
+    ]
+
+
+@pytest.mark.parametrize(
+    ("params", "status", "answer"),
+    [
+        # the UDH length octet must count the octets after it
+        ("udh=%06%05%04%0B%84&text=x", 400, "UDH field misformed, rejected"),
+        ("udh=%02%00&text=x", 400, "UDH field misformed, rejected"),
+        ("udh=%01%00%03&text=x", 400, "UDH field misformed, rejected"),
+        (f"udh=%96{'%00' * 150}&text=x", 400, "UDH field is too long, rejected"),
+        # UDH and data are one part: no room for more
+        (f"udh=%06%05%04%0B%84%23%F0&text={'%41' * 134}", 400, "Message too long, rejected ("),
+        (f"udh=%05%00%03%01%02%01&coding=0&text={'a' * 154}", 400, "Message too long, rejected ("),
+        (f"udh=%05%00%03%01%02%01&coding=2&text={'%00a' * 68}", 400, "Message too long, rejected"),
+        # 8-bit data needs octets; an indication needs a text without a class
+        ("coding=1&text=", 400, "Charset or body misformed, rejected ("),
+        ("udh=%05%00%03%01%02%01", 400, "Charset or body misformed, rejected ("),
+        ("mwi=0&coding=1&text=%01", 400, "MWI field misformed, rejected ("),
+        ("mwi=0&udh=%05%00%03%01%02%01&text=%01", 400, "MWI field misformed, rejected ("),
+        ("mwi=0&mclass=0&text=x", 400, "MWI field misformed, rejected ("),
+        ("mwi=9&text=x", 400, "MWI field misformed, rejected"),
+        ("mclass=7&text=x", 400, "MClass field misformed, rejected"),
+        ("coding=1&mclass=x&text=%01", 400, "MClass field misformed, rejected"),
+    ],
+)
+async def test_bad_mclass_udh_coding_and_mwi_store_nothing(
+    kannel: Dialect, params: str, status: int, answer: str
+) -> None:
+    got, body, _ = await get(kannel, f"{creds(kannel)}&to=447700900001&{params}")
+    assert (got, body[: len(answer)]) == (status, answer)
+    assert await kannel.stored() == []

@@ -12,10 +12,13 @@ at the moment), ``403 Authorization failed for sendsms``, ``400 <Field> field
 misformed, rejected``…
 
 ``udh`` (one part sent as given; 8-bit unless ``coding`` says otherwise, as in
-Kannel's smsbox), 8-bit ``coding=1`` and ``mclass`` go into the neutral
-message as binary content and a message class. Kannel features that have no
-counterpart in the neutral message (``mwi``, ``compress``, ``pid``, ``rpi``,
-``alt-dcs``, ``binfo``, ``meta-data``, choosing the ``smsc``) are refused with
+Kannel's smsbox), 8-bit ``coding=1`` (the ``text`` octets as sent, whatever the
+charset), ``mclass`` and ``mwi`` go into the neutral message as binary
+content, a UDH, a message class and a message waiting indication; the
+submit path plans their data_coding. Kannel features that have no
+counterpart in the neutral message (``compress``, ``pid``, ``rpi``,
+``alt-dcs``, ``binfo``, ``meta-data``, choosing the ``smsc``: routes choose
+the connector, a message cannot) are refused with
 ``400 … is not supported by this gateway, rejected`` rather than dropped.
 """
 
@@ -31,7 +34,12 @@ from aiohttp import web
 from heliograph.domain.accounts import Account, CredentialKind
 from heliograph.domain.content import Binary, Content
 from heliograph.domain.rejections import Rejected, RejectReason
-from heliograph.domain.submission import RecipientPlan, SubmitRequest, count_text_parts
+from heliograph.domain.submission import (
+    RecipientPlan,
+    SubmitRequest,
+    count_text_parts,
+    text_data_coding,
+)
 from heliograph.servers.http.context import SERVICES
 from heliograph.servers.http.dialects import kannel_params as cgi
 from heliograph.servers.http.dialects.kannel_dlr import (
@@ -42,6 +50,7 @@ from heliograph.servers.http.dialects.kannel_dlr import (
 )
 from heliograph.servers.http.dialects.kannel_params import DENIED, Form, KannelError
 from heliograph.store.base import IdempotentAnswer
+from heliograph.wire.gsm.dcs import Alphabet, IndicationType, MessageWaiting, encode_dcs
 
 __all__ = ["CALLBACK_RENDERERS", "REFUSALS", "SENDSMS_PATH", "add_routes"]
 
@@ -81,6 +90,14 @@ REFUSALS: dict[RejectReason, tuple[int, str]] = {
     R.NOT_SUPPORTED: (400, "Not supported by this gateway, rejected"),
     R.UNAVAILABLE: (503, _TEMPORARY),
 }
+# A misformed request value that came from one variable: that variable's answer.
+_FIELD_TEXTS = {
+    "message_class": "MClass field misformed, rejected",
+    "waiting": "MWI field misformed, rejected",
+    "udh": "UDH field misformed, rejected",
+    "content.udh": "UDH field misformed, rejected",
+    "content.payload": "Charset or body misformed, rejected",
+}
 # Refusals whose fixed text does not say what was wrong get the detail appended.
 _WITH_DETAIL = frozenset(
     {
@@ -95,7 +112,6 @@ _WITH_DETAIL = frozenset(
 
 _ENCODING = {-1: "auto", 0: "gsm7", 2: "ucs2"}
 _CODING_OF = {"gsm7": 0, "latin1": 1, "ucs2": 2, "binary": 1}
-_DCS_OF = {"gsm7": 0, "latin1": 3, "ucs2": 8, "binary": 4}
 
 
 def _answer(status: int, text: str) -> web.Response:
@@ -113,7 +129,7 @@ class _Static:
     numbers: Mapping[str, int]
 
 
-def _static_escapes(s: _Static, encoding: str) -> dict[str, str]:
+def _static_escapes(s: _Static, encoding: str, dcs: int) -> dict[str, str]:
     n = s.numbers
     return {
         "n": url_encode(s.username),
@@ -123,12 +139,19 @@ def _static_escapes(s: _Static, encoding: str) -> dict[str, str]:
         "m": str(n["mclass"]),
         "M": str(n["mwi"]),
         "y": str(n["priority"]),
-        "O": f"{_DCS_OF.get(encoding, 0):02d}",
+        "O": f"{dcs:02d}",
         "R": url_encode(s.dlr_url),
         "v": str(n["validity"]) if n["validity"] >= 0 else "",
         "V": str(n["deferred"]) if n["deferred"] >= 0 else "",
         **dict.fromkeys("BDxfuU", ""),
     }
+
+
+def _waiting(mwi: int) -> MessageWaiting | None:
+    """Kannel's ``mwi``: 0-3 set the voice, fax, e-mail, other indication, 4-7 clear it."""
+    if mwi < 0:
+        return None
+    return MessageWaiting(kind=IndicationType(mwi & 0b11), active=mwi < 4)
 
 
 def _submit_request(form: Form, account: Account, username: str) -> tuple[SubmitRequest, list[str]]:
@@ -138,7 +161,9 @@ def _submit_request(form: Form, account: Account, username: str) -> tuple[Submit
     account_label = cgi.account_label(form.params)
     dlr_url = cgi.dlr_url(form.params)
     cgi.refuse_unsupported(form.params, numbers)
-    udh = form.params.get("udh") or None
+    udh = cgi.udh(form.params)
+    mclass = numbers["mclass"] if numbers["mclass"] >= 0 else None
+    waiting = _waiting(numbers["mwi"])
     # Kannel's smsbox: 8-bit data for coding=1, and for a UDH without a coding
     binary = numbers["coding"] == 1 or (udh is not None and numbers["coding"] == -1)
     if binary:
@@ -152,9 +177,14 @@ def _submit_request(form: Form, account: Account, username: str) -> tuple[Submit
     callback_url = None
     mask = numbers["dlr-mask"]
     if dlr_url is not None and mask > 0:
-        chosen = "binary" if binary else count_text_parts(text, encoding, 10_000)[0]
+        # %c and %O: the coding and data_coding the submit path will plan
+        if binary:
+            chosen, dcs = "binary", encode_dcs(Alphabet.BINARY, message_class=mclass)
+        else:
+            chosen = count_text_parts(text, encoding, 10_000)[0]
+            dcs = text_data_coding(text, chosen, message_class=mclass, waiting=waiting)
         static = _Static(username, account_label, dlr_url, charset, numbers)
-        callback_url = fill_static(dlr_url, _static_escapes(static, chosen))
+        callback_url = fill_static(dlr_url, _static_escapes(static, chosen, dcs))
     sender = cgi.text_value(form.params, "from")
     req = SubmitRequest(
         account_id=account.id,
@@ -169,7 +199,8 @@ def _submit_request(form: Form, account: Account, username: str) -> tuple[Submit
         callback_format=callback_format(mask) if callback_url else "json",
         content=content,
         udh=None if binary else udh,
-        message_class=numbers["mclass"] if numbers["mclass"] >= 0 else None,
+        message_class=mclass,
+        waiting=waiting,
     )
     return req, denied
 
@@ -187,6 +218,8 @@ def _render(plans: list[RecipientPlan], *, denied: list[str], queued: bool) -> I
 
 def refusal(exc: Rejected) -> tuple[int, str]:
     status, text = REFUSALS[exc.reason]
+    if exc.reason is R.INVALID_REQUEST and exc.field in _FIELD_TEXTS:
+        text = _FIELD_TEXTS[exc.field]
     if exc.reason in _WITH_DETAIL and exc.detail:
         text = f"{text} ({exc.detail})"
     return status, text

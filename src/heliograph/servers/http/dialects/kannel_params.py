@@ -9,15 +9,17 @@ gateway, rejected`` for variables the neutral message cannot carry.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
-from urllib.parse import parse_qsl
+from urllib.parse import parse_qsl, unquote_to_bytes
 
 from aiohttp import web
 
 from heliograph.domain.addresses import normalize_msisdn
 from heliograph.domain.rejections import Rejected
 from heliograph.servers.http.dialects.kannel_dlr import MAX_MASK
+from heliograph.wire.gsm.parts import MAX_OCTETS
 
 DENIED = "Number(s) has/have been denied by white/black lists, or allowed/denied rules."
 
@@ -64,7 +66,6 @@ _NUMBERS = (
 # Values other than these ask for something the neutral message cannot carry.
 _OFF = frozenset({-1, 0})
 _UNSUPPORTED_NUMBERS = {
-    "mwi": ("Message waiting indicator (mwi)", frozenset({-1})),
     "compress": ("Compression (compress)", _OFF),
     "pid": ("Protocol identifier (pid)", _OFF),
     "rpi": ("Reply path (rpi)", _OFF),
@@ -118,12 +119,34 @@ async def read_form(request: web.Request) -> Form:
         for header, name in _X_KANNEL.items():
             if header in request.headers:
                 params[name] = request.headers[header].encode("utf-8", "surrogateescape")
+        if "udh" in params:
+            params["udh"] = _header_udh(params["udh"])
         if ctype == "application/octet-stream":
             params.setdefault("coding", b"1")  # Kannel: an octet-stream body is 8-bit data
         return Form(params, body, request.charset)
     if ctype in ("text/xml", "text/html", "text/vnd.wap.wml"):
         raise KannelError(400, f"POST with {ctype} is not supported by this gateway, rejected")
     raise KannelError(400, "Invalid content-type")
+
+
+# X-Kannel-UDH: hex octets, or (when not hex) URL-encoded ones with strict %XX escapes
+_HEX = re.compile(rb"(?:[0-9A-Fa-f]{2})+")
+_BAD_ESCAPE = re.compile(rb"%(?![0-9A-Fa-f]{2})")
+
+
+def _header_udh(value: bytes) -> bytes:
+    """``X-Kannel-UDH``: hex (``0605041582...``), else URL-encoded (``%06%05...``)."""
+    value = value.strip()
+    try:
+        return bytes.fromhex(value.decode("ascii")) if _HEX.fullmatch(value) else _url(value)
+    except ValueError:
+        raise KannelError(400, "UDH field misformed, rejected") from None
+
+
+def _url(value: bytes) -> bytes:
+    if _BAD_ESCAPE.search(value):
+        raise ValueError("a % without two hex digits")
+    return unquote_to_bytes(value.replace(b"+", b" "))
 
 
 def text_value(params: Mapping[str, bytes], *names: str) -> str | None:
@@ -154,10 +177,17 @@ def numbers(params: Mapping[str, bytes]) -> dict[str, int]:
     return values
 
 
-def refuse_unsupported(params: Mapping[str, bytes], numbers: Mapping[str, int]) -> None:
-    udh = params.get("udh")
-    if udh and len(udh) != udh[0] + 1:
+def udh(params: Mapping[str, bytes]) -> bytes | None:
+    """The ``udh`` octets; its first octet (UDHL) counts the others, as smsbox checks."""
+    value = params.get("udh") or None
+    if value is not None and len(value) != value[0] + 1:
         raise KannelError(400, "UDH field misformed, rejected")
+    if value is not None and len(value) > MAX_OCTETS:
+        raise KannelError(400, "UDH field is too long, rejected")
+    return value
+
+
+def refuse_unsupported(params: Mapping[str, bytes], numbers: Mapping[str, int]) -> None:
     for name, (what, allowed) in _UNSUPPORTED_NUMBERS.items():
         if numbers[name] not in allowed:
             raise KannelError(400, f"{what} is not supported by this gateway, rejected")
