@@ -95,9 +95,9 @@ class ClaimedPart:
     languages: frozenset[int] | None = None
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@dataclass(slots=True, kw_only=True)
 class PartResult:
-    """The dispatcher's decision for one claimed part."""
+    """The dispatcher's decision for one claimed part (not frozen: see ClaimedPart)."""
 
     part_id: PartId
     state: MessageState  # SENT, QUEUED (retry at due_at), FAILED or EXPIRED
