@@ -154,8 +154,23 @@ async def test_pipelined_requests_are_answered_in_order_and_the_rest_goes_to_aio
         post("/echo", b"x", "X-Dup: 1", "x-dup: 2"),
         b"POST /echo HTTP/1.1\r\nContent-Length: 1\r\n\r\nx",  # no Host
         b"POST /echo HTTP/1.1\r\nHost: h\r\nBad Name: 1\r\nContent-Length: 1\r\n\r\nx",
+        b"POST /echo HTTP/1.1\r\nHost: h\r\nX: a\x01b\r\nContent-Length: 1\r\n\r\nx",
+        b"POST /echo HTTP/1.1\r\nHost: h\nContent-Length: 1\r\n\r\nx",
+        b"POST /echo HTTP/1.1\r\nHost: h\r\n folded\r\nContent-Length: 1\r\n\r\nx",
     ],
-    ids=["http10", "query", "transfer-encoding", "expect", "upgrade", "dup", "no-host", "name"],
+    ids=[
+        "http10",
+        "query",
+        "transfer-encoding",
+        "expect",
+        "upgrade",
+        "dup",
+        "no-host",
+        "name",
+        "control",
+        "bare-lf",
+        "obs-fold",
+    ],
 )
 async def test_what_the_subset_does_not_cover_goes_to_aiohttp(
     served: tuple[Lane, int, FastSite], request_bytes: bytes

@@ -55,8 +55,9 @@ log = logging.getLogger("heliograph.http")
 
 MAX_HEAD = 16 * 1024  # request line and headers
 MAX_BUFFER = 256 * 1024  # octets read ahead before reading pauses
-_TOKEN = re.compile(rb"[!#$%&'*+\-.^_`|~0-9A-Za-z]+")
-_CONTROL = re.compile(rb"[\x00-\x08\x0a-\x1f\x7f]")  # HTAB is allowed in values
+_REQUEST_LINE = re.compile(rb"([!#$%&'*+\-.^_`|~0-9A-Za-z]+) ([^\x00-\x20\x7f]+) HTTP/1\.1\r\n")
+# name ":" OWS value: a token name (RFC 9110 §5.1), no control character but HTAB
+_HEADER = re.compile(rb"([!#$%&'*+\-.^_`|~0-9A-Za-z]+):[ \t]*([^\x00-\x08\x0a-\x1f\x7f]*)\r\n")
 _REFUSED = (b"transfer-encoding", b"expect", b"upgrade")
 _HANDOFF = object()  # _parse: not for the fast lane
 
@@ -108,26 +109,25 @@ def _parse(buffer: bytearray, routes: Mapping[tuple[bytes, bytes], Any], max_bod
     end = buffer.find(b"\r\n\r\n", 0, MAX_HEAD + 4)
     if end < 0:
         return None if len(buffer) <= MAX_HEAD else _HANDOFF
-    head = bytes(buffer[:end])
-    if _CONTROL.search(head.replace(b"\r\n", b"")):
+    head = bytes(buffer[: end + 2])  # the request line and the headers, each ending CRLF
+    first = _REQUEST_LINE.match(head)
+    if first is None:
         return _HANDOFF
-    lines = head.split(b"\r\n")
-    request_line = lines[0].split(b" ")
-    if len(request_line) != 3 or request_line[2] != b"HTTP/1.1":
-        return _HANDOFF
-    method, target = request_line[0], request_line[1]
+    method, target = first.group(1), first.group(2)
     route = routes.get((method, target))
     if route is None:
         return _HANDOFF
     headers: dict[bytes, bytes] = {}
-    for line in lines[1:]:
-        name, colon, value = line.partition(b":")
-        if not colon or not _TOKEN.fullmatch(name):
+    pos, header = first.end(), _HEADER.match
+    while pos < len(head):
+        line = header(head, pos)
+        if line is None:
             return _HANDOFF
-        name = name.lower()
+        name = line.group(1).lower()
         if name in headers:
             return _HANDOFF
-        headers[name] = value.strip(b" \t")
+        headers[name] = line.group(2).rstrip(b" \t")
+        pos = line.end()
     if any(name in headers for name in _REFUSED) or b"host" not in headers:
         return _HANDOFF
     connection = headers.get(b"connection")
