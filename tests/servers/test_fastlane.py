@@ -16,6 +16,7 @@ from aiohttp import web
 
 from heliograph.servers.http.fastlane import (
     _HANDOFF,
+    MAX_BUFFER,
     MAX_HEAD,
     FastRequest,
     FastResponse,
@@ -240,6 +241,23 @@ async def test_a_failing_handler_answers_500_and_the_connection_goes_on(
     assert answers[0].startswith(b"HTTP/1.1 500 Internal Server Error")
     assert b'"code":"internal_error"' in answers[0]
     assert answers[1].endswith(b"lane:ok")
+
+
+async def test_a_body_larger_than_the_read_ahead_is_read_whole() -> None:
+    lane = Lane()
+    runner = web.AppRunner(web.Application(), access_log=None, handle_signals=False)
+    await runner.setup()
+    big = MAX_BUFFER * 3
+    site = FastSite(runner, "127.0.0.1", 0, routes={("POST", "/echo"): lane.echo}, max_body=big)
+    await site.start()
+    assert site._server is not None
+    port = site._server.sockets[0].getsockname()[1]
+    try:
+        body = b"y" * (MAX_BUFFER * 2)
+        [answer] = await asyncio.wait_for(exchange(port, post("/echo", body), 1), 10)
+        assert answer.endswith(b"lane:" + body)
+    finally:
+        await runner.cleanup()
 
 
 async def test_an_idle_connection_is_closed() -> None:

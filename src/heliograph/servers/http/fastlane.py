@@ -212,8 +212,11 @@ class FastLane(asyncio.Protocol):
         self._buffer += data
         if not self._busy:
             self._next()
+        # Read ahead only so far while a request is in hand. A request still coming
+        # in is read whole: its length was checked against the body limit.
         if (
-            len(self._buffer) > MAX_BUFFER
+            self._busy
+            and len(self._buffer) > MAX_BUFFER
             and not self._reading_paused
             and self._transport is not None
         ):
