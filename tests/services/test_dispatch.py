@@ -383,3 +383,52 @@ async def test_a_silent_upstream_holds_only_its_own_parts(
     await d.drain()
     assert (await get(memory_store, acct, slow_mid)).state is S.SENT
     assert (await get(memory_store, acct, later)).state is S.SENT
+
+
+async def test_dispatcher_sends_a_part_through_its_messages_own_connector(
+    memory_store: Store, clock: FakeClock
+) -> None:
+    acct = await alpha(memory_store, clock)
+    (routed,) = await submit(memory_store, clock, acct)
+    (forced,) = await submit(memory_store, clock, acct, connector=ConnectorId("second"))
+    first, second = ScriptedConnector("first"), ScriptedConnector("second")
+    routes = [Route(connectors=(first.id,))]  # no route reaches "second"
+    assert await once(dispatcher(memory_store, clock, [first, second], routes)) == 2
+    assert [p.message_id for p in second.submitted] == [forced]
+    assert [p.forced for p in second.submitted] == ["second"]
+    assert [p.message_id for p in first.submitted] == [routed]
+    v = await get(memory_store, acct, forced)
+    assert (v.state, v.parts[0].connector) == (S.SENT, "second")
+
+
+async def test_dispatcher_own_connector_not_ready_is_retried_without_failover(
+    memory_store: Store, clock: FakeClock
+) -> None:
+    acct = await alpha(memory_store, clock)
+    (mid,) = await submit(memory_store, clock, acct, connector=ConnectorId("second"))
+    first, second = ScriptedConnector("first"), ScriptedConnector("second", ready=False)
+    d = dispatcher(memory_store, clock, [first, second])
+    assert await once(d) == 1
+    v = await get(memory_store, acct, mid)
+    assert (v.state, v.parts[0].connector, v.parts[0].attempts) == (S.QUEUED, None, 1)
+    assert v.parts[0].error == "connector second is not ready"
+    assert first.calls == [] and second.calls == []
+
+    second.ready = True
+    clock.advance(10.0)
+    assert await once(d) == 1
+    v = await get(memory_store, acct, mid)
+    assert (v.state, v.parts[0].connector) == (S.SENT, "second")
+    assert first.calls == []
+
+
+async def test_dispatcher_own_connector_no_longer_configured_fails(
+    memory_store: Store, clock: FakeClock
+) -> None:
+    acct = await alpha(memory_store, clock)
+    (mid,) = await submit(memory_store, clock, acct, connector=ConnectorId("gone"))
+    conn = ScriptedConnector("first")
+    assert await once(dispatcher(memory_store, clock, [conn])) == 1
+    v = await get(memory_store, acct, mid)
+    assert (v.state, v.error) == (S.FAILED, "connector gone is not configured")
+    assert conn.calls == []

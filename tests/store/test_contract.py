@@ -477,6 +477,21 @@ async def test_claim_parts_moves_to_sending_with_attempt(store: Store) -> None:
     assert [(x.state, x.attempts) for x in v.parts] == [(S.SENDING, 1)]
 
 
+async def test_claim_parts_carry_the_messages_own_connector(store: Store) -> None:
+    from dataclasses import replace
+
+    forced = replace(message(parts=2), connector=ConnectorId("second"))
+    routed = message()
+    # a batch this big goes in by COPY on PostgreSQL, a small one by one statement
+    many = [replace(message(), connector=ConnectorId(f"c{i % 2}")) for i in range(64)]
+    await insert(store, forced, routed)
+    await insert(store, *many)
+    got = {(p.message_id, p.seq): p.forced for p in await claim_all(store)}
+    assert got[forced.id, 1] == got[forced.id, 2] == "second"
+    assert got[routed.id, 1] is None
+    assert [got[m.id, 1] for m in many] == [m.connector for m in many]
+
+
 async def test_claim_parts_multipart_claims_each_part(store: Store) -> None:
     m = message(parts=3)
     await insert(store, m)

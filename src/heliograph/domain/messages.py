@@ -152,6 +152,9 @@ class NewMessage:
     src_port: int | None = None
     message_class: int | None = None  # TS 23.038 §4; 0 is a flash message
     languages: frozenset[int] | None = None  # national shift tables (TS 23.038 Annex A)
+    # The connector every part goes through, chosen by the client (Kannel's smsc); None:
+    # the routes choose one for each part when it is sent.
+    connector: ConnectorId | None = None
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -21,7 +21,7 @@ from zlib import crc32
 
 from heliograph.domain.addresses import normalize_msisdn, normalize_sender
 from heliograph.domain.content import Content, for_message, per_recipient, plan_content
-from heliograph.domain.ids import AccountId, MessageId
+from heliograph.domain.ids import AccountId, ConnectorId, MessageId
 from heliograph.domain.messages import MessageState, NewMessage, transition
 from heliograph.domain.rejections import Rejected, RejectReason
 from heliograph.wire.errors import EncodeError, UnencodableCharacter
@@ -93,6 +93,10 @@ class SubmitRequest:
     # refusal of that recipient (an unknown address book, a placeholder without a
     # value). Each distinct text is encoded and counted once.
     texts: tuple[str | Rejected | None, ...] | None = None
+    # Send every part through this connector instead of the one the routes choose (Kannel's
+    # smsc). The edge checks that it is configured; the dispatcher fails the parts when it
+    # no longer is by the time they are sent.
+    connector: ConnectorId | None = None
 
 
 @dataclass(slots=True, kw_only=True)  # not frozen: built per recipient (see NewMessage)
@@ -387,6 +391,7 @@ def plan_submission(
             src_port=content.src_port if content is not None else None,
             message_class=req.message_class,
             languages=req.languages or None,
+            connector=req.connector,
         )
         plans.append(RecipientPlan(to=raw, message=message, error=None))
     return plans

@@ -15,6 +15,10 @@ Test-mode parts fail like the others when no route matches, but never go
 upstream: they go to the built-in loopback connector ``TEST_CONNECTOR`` (and
 fail if it is missing).
 
+A part whose message names a connector of its own (``ClaimedPart.forced``,
+Kannel's smsc) goes to that one whatever the routes say: queued again while it
+is not ready, failed when it is no longer configured.
+
 Results are written by a background task so that the next claim does not wait
 for the previous write; both ride the same group commit. When nothing is due
 the loop sleeps until ``wake()`` (a submit) or ``idle_poll_s`` passes.
@@ -182,17 +186,18 @@ class Dispatcher:
         groups: dict[ConnectorId, list[ClaimedPart]] = defaultdict(list)
         results: list[PartResult] = []
         for part in parts:
-            choice = (
-                select(
+            if part.test:
+                choice = self._test_route(part, ready)
+            elif part.forced is not None:
+                choice = self._forced_route(part.forced, ready)
+            else:
+                choice = select(
                     self._routes,
                     part.to,
                     ready,
                     part=await self._query(part) if self._conditional else None,
                     turn=self._turn,
                 )
-                if not part.test
-                else self._test_route(part, ready)
-            )
             if isinstance(choice, NoRoute):
                 results.append(
                     PartResult(part_id=part.part_id, state=S.FAILED, error=choice.reason)
@@ -214,6 +219,17 @@ class Dispatcher:
         if TEST_CONNECTOR not in ready:
             return NotReady(reason="test mode: the test connector is not ready")
         return TEST_CONNECTOR
+
+    def _forced_route(
+        self, cid: ConnectorId, ready: set[ConnectorId]
+    ) -> ConnectorId | NoRoute | NotReady:
+        """The message's own connector: no routes, no failover (the test connector is
+        for test-mode parts only)."""
+        if cid == TEST_CONNECTOR or cid not in self._connectors:
+            return NoRoute(reason=f"connector {cid} is not configured")
+        if cid not in ready:
+            return NotReady(reason=f"connector {cid} is not ready")
+        return cid
 
     async def _send_group(self, cid: ConnectorId, parts: list[ClaimedPart]) -> None:
         outcomes = await self._connectors[cid].submit_batch(parts)

@@ -93,6 +93,7 @@ class ClaimedPart:
     src_port: int | None = None
     message_class: int | None = None
     languages: frozenset[int] | None = None
+    forced: ConnectorId | None = None  # the message's own connector (NewMessage.connector)
 
 
 @dataclass(slots=True, kw_only=True)

@@ -97,7 +97,7 @@ _PRICE = 9  # index of price_micros in a message row
 _READ = f"SELECT {_MSG_COLUMNS} FROM messages WHERE id = ANY($1::text[])"
 _READ_FOR_CLAIM = (
     f"SELECT {_MSG_COLUMNS}, text, encoding, data_coding, concat_ref, priority, udh, test,"
-    " payload, dest_port, src_port, message_class, languages"
+    " payload, dest_port, src_port, message_class, languages, connector"
     " FROM messages WHERE id = ANY($1::text[])"
 )
 # A part that ends in one of these straight from queued or sending never
@@ -309,6 +309,7 @@ async def claim_parts(
                 src_port=m[19],
                 message_class=m[20],
                 languages=frozenset(m[21]) if m[21] else None,
+                forced=m[22],
             )
         )
     await _advance(conn, locked, touched, errors, now, changes)

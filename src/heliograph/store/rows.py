@@ -63,7 +63,7 @@ MESSAGE_COLUMNS = (
     "id", "account_id", "recipient", "sender", "text", "encoding", "data_coding", "parts",
     "concat_ref", "state", "reference", "callback_url", "callback_format", "priority",
     "created_at", "updated_at", "due_at", "expires_at", "udh", "price_micros", "test", "payload",
-    "dest_port", "src_port", "message_class", "languages",
+    "dest_port", "src_port", "message_class", "languages", "connector",
 )  # fmt: skip
 PART_INSERT_COLUMNS = (
     "message_id",
@@ -106,6 +106,7 @@ def message_row(m: NewMessage, languages: object) -> tuple[Any, ...]:
         m.src_port,
         m.message_class,
         languages,
+        m.connector,
     )
 
 

@@ -327,7 +327,7 @@ def insert_messages(
 _CLAIM = (
     "SELECT p.id, p.seq, p.attempts, p.expires_at, " + _MSG_COLUMNS + ", m.text,"
     " m.encoding, m.data_coding, m.concat_ref, m.priority, m.udh, m.test, m.payload,"
-    " m.dest_port, m.src_port, m.message_class, m.languages, p.reserved"
+    " m.dest_port, m.src_port, m.message_class, m.languages, p.reserved, m.connector"
     " FROM parts p JOIN messages m ON m.id = p.message_id"
     " WHERE p.state = 'queued' AND p.due_at <= ?"
     " ORDER BY p.priority DESC, p.due_at LIMIT ?"
@@ -385,6 +385,7 @@ def claim_parts(
                     src_port=row[23],
                     message_class=row[24],
                     languages=parse_languages(row[25]),
+                    forced=row[27],
                 )
             )
         if msg.parts == 1:

@@ -50,10 +50,15 @@ class Dialect:
 
 
 @asynccontextmanager
-async def in_process(tmp_path: Path, *, callback_url: str | None = None) -> AsyncIterator[Dialect]:
+async def in_process(
+    tmp_path: Path,
+    *,
+    callback_url: str | None = None,
+    connectors: tuple[ConnectorConfig, ...] = (ConnectorConfig(name="loopback"),),
+) -> AsyncIterator[Dialect]:
     """The clock starts at the wall clock: dialects schedule relative to it."""
     clock = FakeClock(start=time.time())
-    cfg = Config(data_dir=str(tmp_path), store=StoreConfig(url="memory://"))
+    cfg = Config(data_dir=str(tmp_path), store=StoreConfig(url="memory://"), connectors=connectors)
     gateway = Gateway(cfg, clock=clock)
     await gateway.store.open()
     account = await gateway.create_account("alice", callback_url=callback_url)

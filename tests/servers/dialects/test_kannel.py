@@ -11,6 +11,7 @@ from urllib.parse import quote, urlencode
 import aiohttp
 import pytest
 
+from heliograph.config import ConnectorConfig
 from heliograph.connectors.smpp.translate import SubmitDefaults, build_submit_sm, split_part
 from heliograph.domain.messages import MessageState
 from heliograph.domain.rejections import Rejected, RejectReason
@@ -134,8 +135,6 @@ async def test_misformed_fields_get_kannels_error_and_store_nothing(
         ("pid=64", "Protocol identifier (pid)"),
         ("rpi=1", "Reply path (rpi)"),
         ("alt-dcs=1", "Alternative DCS (alt-dcs)"),
-        ("smsc=vodafone", "Choosing the SMSC (smsc)"),
-        ("smsc=loopback", "Choosing the SMSC (smsc)"),  # a connector: routes choose, still
         ("binfo=x", "Billing information (binfo)"),
         ("meta-data=%3Fsmpp%3Fa%3Db", "Meta-data (meta-data)"),
     ],
@@ -143,6 +142,30 @@ async def test_misformed_fields_get_kannels_error_and_store_nothing(
 async def test_unsupported_features_are_refused(kannel: Dialect, params: str, what: str) -> None:
     status, body, _ = await get(kannel, f"{creds(kannel)}&to=447700900001&text=x&{params}")
     assert (status, body) == (400, f"{what} is not supported by this gateway, rejected")
+    assert await kannel.stored() == []
+
+
+async def test_smsc_chooses_the_connector_of_every_part(tmp_path: Path) -> None:
+    two = (ConnectorConfig(name="first"), ConnectorConfig(name="second"))
+    async with in_process(tmp_path, connectors=two) as d:
+        long = "x" * 200  # two parts
+        q = f"{creds(d)}&to=447700900001&text={long}&smsc=second"
+        assert await get(d, q) == (202, "0: Accepted for delivery", "text/html")
+        assert (await get(d, f"{creds(d)}&to=447700900002&text=x&smsc="))[0] == 202
+        assert await d.gateway.dispatcher.dispatch_once() == 3
+        await d.gateway.dispatcher.drain()
+        by_to = {m.to: m for m in await d.stored()}
+    forced = by_to["+447700900001"]
+    assert (forced.state, [p.connector for p in forced.parts]) == (
+        MessageState.SENT,
+        ["second", "second"],
+    )
+    assert [p.connector for p in by_to["+447700900002"].parts] == ["first"]  # the routes' choice
+
+
+async def test_smsc_that_is_not_a_connector_is_not_routable(kannel: Dialect) -> None:
+    status, body, _ = await get(kannel, f"{creds(kannel)}&to=447700900001&text=x&smsc=vodafone")
+    assert (status, body) == (403, "Not routable. Do not try again.")
     assert await kannel.stored() == []
 
 

@@ -15,17 +15,19 @@ misformed, rejected``…
 Kannel's smsbox), 8-bit ``coding=1`` (the ``text`` octets as sent, whatever the
 charset), ``mclass`` and ``mwi`` go into the neutral message as binary
 content, a UDH, a message class and a message waiting indication; the
-submit path plans their data_coding. Kannel features that have no
-counterpart in the neutral message (``compress``, ``pid``, ``rpi``,
-``alt-dcs``, ``binfo``, ``meta-data``, choosing the ``smsc``: routes choose
-the connector, a message cannot) are refused with
-``400 … is not supported by this gateway, rejected`` rather than dropped.
+submit path plans their data_coding. ``smsc`` names one of the gateway's
+connectors, which then carries every part instead of the one the routes
+would choose (an unknown name: ``403 Not routable. Do not try again.``).
+Kannel features that have no counterpart in the neutral message
+(``compress``, ``pid``, ``rpi``, ``alt-dcs``, ``binfo``, ``meta-data``) are
+refused with ``400 … is not supported by this gateway, rejected`` rather
+than dropped.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from functools import partial
 
@@ -48,7 +50,12 @@ from heliograph.servers.http.dialects.kannel_dlr import (
     fill_static,
     url_encode,
 )
-from heliograph.servers.http.dialects.kannel_params import DENIED, Form, KannelError
+from heliograph.servers.http.dialects.kannel_params import (
+    DENIED,
+    NOT_ROUTABLE,
+    Form,
+    KannelError,
+)
 from heliograph.store.base import IdempotentAnswer
 from heliograph.wire.gsm.dcs import Alphabet, IndicationType, MessageWaiting, encode_dcs
 
@@ -61,7 +68,6 @@ _HEADERS = {"Pragma": "no-cache", "Cache-Control": "no-cache"}
 _ACCEPTED = "0: Accepted for delivery"
 _QUEUED = "3: Queued for later delivery"
 _TEMPORARY = "Temporal failure, try again later."
-_NOT_ROUTABLE = "Not routable. Do not try again."
 
 R = RejectReason
 
@@ -79,8 +85,8 @@ REFUSALS: dict[RejectReason, tuple[int, str]] = {
     R.TOO_MANY_RECIPIENTS: (400, "Too many receivers, rejected"),
     R.INVALID_SCHEDULE: (400, "Deferred field misformed, rejected"),
     R.INVALID_VALIDITY: (400, "Validity field misformed, rejected"),
-    R.OPTED_OUT: (403, _NOT_ROUTABLE),
-    R.NO_ROUTE: (403, _NOT_ROUTABLE),
+    R.OPTED_OUT: (403, NOT_ROUTABLE),
+    R.NO_ROUTE: (403, NOT_ROUTABLE),
     R.INSUFFICIENT_CREDIT: (403, "Insufficient credit, rejected"),
     R.THROTTLED: (503, _TEMPORARY),
     R.DUPLICATE: (400, "Duplicate message, rejected"),
@@ -154,13 +160,16 @@ def _waiting(mwi: int) -> MessageWaiting | None:
     return MessageWaiting(kind=IndicationType(mwi & 0b11), active=mwi < 4)
 
 
-def _submit_request(form: Form, account: Account, username: str) -> tuple[SubmitRequest, list[str]]:
+def _submit_request(
+    form: Form, account: Account, username: str, connectors: Collection[str]
+) -> tuple[SubmitRequest, list[str]]:
     """The neutral request and the receivers refused. Raises: KannelError, Rejected."""
     allowed, denied = cgi.receivers(form.params)
     numbers = cgi.numbers(form.params)
     account_label = cgi.account_label(form.params)
     dlr_url = cgi.dlr_url(form.params)
     cgi.refuse_unsupported(form.params, numbers)
+    connector = cgi.smsc(form.params, connectors)
     udh = cgi.udh(form.params)
     mclass = numbers["mclass"] if numbers["mclass"] >= 0 else None
     waiting = _waiting(numbers["mwi"])
@@ -201,6 +210,7 @@ def _submit_request(form: Form, account: Account, username: str) -> tuple[Submit
         udh=None if binary else udh,
         message_class=mclass,
         waiting=waiting,
+        connector=connector,
     )
     return req, denied
 
@@ -235,8 +245,11 @@ async def _sendsms(request: web.Request) -> web.Response:
     account = await services.accounts.by_secret(
         CredentialKind.PASSWORD, username, password, peer=request.remote
     )
-    req, denied = _submit_request(form, account, username)
-    queued = not any(c.is_ready() for c in services.connectors.values())
+    req, denied = _submit_request(form, account, username, services.connectors)
+    if req.connector is not None:
+        queued = not services.connectors[req.connector].is_ready()
+    else:
+        queued = not any(c.is_ready() for c in services.connectors.values())
     render = partial(_render, denied=denied, queued=queued)
     result = await services.submit.submit(req, account, render)
     return web.Response(

@@ -10,18 +10,20 @@ gateway, rejected`` for variables the neutral message cannot carry.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from urllib.parse import parse_qsl, unquote_to_bytes
 
 from aiohttp import web
 
 from heliograph.domain.addresses import normalize_msisdn
+from heliograph.domain.ids import ConnectorId
 from heliograph.domain.rejections import Rejected
 from heliograph.servers.http.dialects.kannel_dlr import MAX_MASK
 from heliograph.wire.gsm.parts import MAX_OCTETS
 
 DENIED = "Number(s) has/have been denied by white/black lists, or allowed/denied rules."
+NOT_ROUTABLE = "Not routable. Do not try again."
 
 # POST text/plain or application/octet-stream: the text is the body, the rest is here.
 _X_KANNEL = {
@@ -72,7 +74,6 @@ _UNSUPPORTED_NUMBERS = {
     "alt-dcs": ("Alternative DCS (alt-dcs)", _OFF),
 }
 _UNSUPPORTED_TEXTS = {
-    "smsc": "Choosing the SMSC (smsc)",
     "binfo": "Billing information (binfo)",
     "meta-data": "Meta-data (meta-data)",
 }
@@ -194,6 +195,20 @@ def refuse_unsupported(params: Mapping[str, bytes], numbers: Mapping[str, int]) 
     for name, what in _UNSUPPORTED_TEXTS.items():
         if params.get(name):
             raise KannelError(400, f"{what} is not supported by this gateway, rejected")
+
+
+def smsc(params: Mapping[str, bytes], connectors: Collection[str]) -> ConnectorId | None:
+    """``smsc``: the connector every part goes through; empty or absent, the routes choose.
+
+    A name that is not a configured connector gets Kannel's answer for a message its
+    bearerbox has no SMSC for (smsc2_rout discards it, smsbox answers 403).
+    """
+    name = text_value(params, "smsc")
+    if not name:
+        return None
+    if name not in connectors:
+        raise KannelError(403, NOT_ROUTABLE)
+    return ConnectorId(name)
 
 
 def decode_text(form: Form, coding: int) -> tuple[str, str]:
