@@ -53,7 +53,7 @@ def main() -> None:
     args = ap.parse_args()
     rules = "[protection]\nduplicate_window_s = 0\nflood_gap_s = 0\n" if args.no_rules else ""
     gw = start_gateway(
-        rules + f"[[connectors]]\nname = \"loopback\"\nreceipt_delay_s = {args.receipt_delay}\n"
+        rules + f'[[connectors]]\nname = "loopback"\nreceipt_delay_s = {args.receipt_delay}\n'
     )
     try:
         if args.preload:
@@ -74,8 +74,10 @@ def main() -> None:
             time.sleep(0.05)
         total_s = time.perf_counter() - started
         print(f"machine: {machine()}")
-        print(f"messages: {args.total} (batch {args.batch}, {args.concurrency} requests in flight, "
-              f"preloaded {args.preload}, protective rules {'off' if args.no_rules else 'on'})")
+        print(
+            f"messages: {args.total} (batch {args.batch}, {args.concurrency} requests in flight, "
+            f"preloaded {args.preload}, protective rules {'off' if args.no_rules else 'on'})"
+        )
         print(f"submit (accepted, committed): {args.total / submit_s:,.0f} msg/s")
         print(f"end to end (delivered): {args.total / total_s:,.0f} msg/s over {total_s:.1f} s")
         print(f"gateway RSS: {rss_mb(gw.proc.pid):.0f} MB")

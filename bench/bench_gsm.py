@@ -14,8 +14,10 @@ from common import machine
 from heliograph.wire.gsm.parts import count_parts, split_text
 
 CASES = {
-    "single-part GSM 7-bit split": ("Your verification code is 481516. It expires in 10 minutes.",
-                                    split_text),
+    "single-part GSM 7-bit split": (
+        "Your verification code is 481516. It expires in 10 minutes.",
+        split_text,
+    ),
     "three-part UCS-2 split": ("Здравствуйте! Ваш заказ №4815 готов к выдаче. " * 4, split_text),
     "count_parts, short ASCII": ("Your verification code is 481516.", count_parts),
 }
@@ -34,10 +36,13 @@ def main() -> None:
 
             def run(t: str = text) -> object:
                 return count_parts(t)
+
         n = 20_000
         best = min(timeit.repeat(run, number=n, repeat=5)) / n
-        print(f"{name} ({parts} part{'s' if parts > 1 else ''}): {best * 1e6:.1f} µs, "
-              f"{1 / best:,.0f}/s")
+        print(
+            f"{name} ({parts} part{'s' if parts > 1 else ''}): {best * 1e6:.1f} µs, "
+            f"{1 / best:,.0f}/s"
+        )
 
 
 if __name__ == "__main__":

@@ -45,7 +45,9 @@ def run_wrk(url: str, key: str, connections: int, seconds: int) -> str:
     script.write_text(LUA % key)
     out = subprocess.run(
         ["wrk", "-t1", f"-c{connections}", f"-d{seconds}s", "--latency", "-s", str(script), url],
-        capture_output=True, text=True, check=True,
+        capture_output=True,
+        text=True,
+        check=True,
     )
     return out.stdout
 
@@ -104,11 +106,18 @@ def main() -> None:
         settle(gw.url)
         lat = sorted(asyncio.run(paced(gw.url, gw.api_key, args.rate, 10)))
         p = lambda q: lat[min(len(lat) - 1, int(q * len(lat)))] * 1000  # noqa: E731
-        print(json.dumps({
-            "paced_rate": args.rate, "requests": len(lat),
-            "p50_ms": round(p(0.50), 2), "p99_ms": round(p(0.99), 2),
-            "max_ms": round(lat[-1] * 1000, 2), "mean_ms": round(statistics.mean(lat) * 1000, 2),
-        }))
+        print(
+            json.dumps(
+                {
+                    "paced_rate": args.rate,
+                    "requests": len(lat),
+                    "p50_ms": round(p(0.50), 2),
+                    "p99_ms": round(p(0.99), 2),
+                    "max_ms": round(lat[-1] * 1000, 2),
+                    "mean_ms": round(statistics.mean(lat) * 1000, 2),
+                }
+            )
+        )
     finally:
         gw.stop()
 

@@ -67,7 +67,7 @@ def start_gateway(extra_toml: str = "", data_dir: Path | None = None) -> Gateway
     return GatewayProcess(proc=proc, url=url, api_key=creds["api_key"], data_dir=data_dir)
 
 
-_METRIC = re.compile(r'^(heliograph_[a-z_]+)(\{[^}]*\})? ([0-9.e+-]+)$', re.M)
+_METRIC = re.compile(r"^(heliograph_[a-z_]+)(\{[^}]*\})? ([0-9.e+-]+)$", re.M)
 
 
 def metrics(url: str) -> dict[str, float]:
@@ -84,8 +84,10 @@ def machine() -> str:
                 break
     except OSError:
         pass
-    return (f"{cpu}, {os.cpu_count()} cores, Python {platform.python_version()}, "
-            f"{platform.system()} {platform.release()}")
+    return (
+        f"{cpu}, {os.cpu_count()} cores, Python {platform.python_version()}, "
+        f"{platform.system()} {platform.release()}"
+    )
 
 
 def rss_mb(pid: int) -> float:
