@@ -142,3 +142,34 @@ def test_content_walled_garden_prefixes(tmp_path: Path) -> None:
     assert load(str(path), env={}).content.walled_garden == ("44770", "+3538")
     path.write_text("")
     assert load(str(path), env={}).content.walled_garden == ()
+
+
+def test_smpp_tlvs_are_defined_by_name_tag_type_and_length(tmp_path: Path) -> None:
+    from heliograph.config import SmppTlvConfig
+
+    path = tmp_path / "h.toml"
+    path.write_text(
+        '[[smpp_tlvs]]\nname = "campaign"\ntag = 0x1401\ntype = "nulterminated"\nlength = 12\n'
+        '[[smpp_tlvs]]\nname = "pay"\ntag = 0x0019\ntype = "integer"\nlength = 1\n'
+    )
+    assert load(str(path), env={}).smpp_tlvs == (
+        SmppTlvConfig(name="campaign", tag=0x1401, type="nulterminated", length=12),
+        SmppTlvConfig(name="pay", tag=0x0019, type="integer", length=1),
+    )
+    tlv = '[[smpp_tlvs]]\nname = "a"\ntag = 0x1401\ntype = "octetstring"\nlength = 4\n'
+    for text, key in [
+        (tlv.replace("0x1401", "0x4000"), "smpp_tlvs[0].tag"),  # past the vendor range
+        (tlv.replace("0x1401", "0x1234"), "smpp_tlvs[0].tag"),  # reserved, no SMPP 3.4 tag
+        (tlv.replace("octetstring", "string"), "smpp_tlvs[0].type"),
+        (tlv.replace("length = 4", "length = 0"), "smpp_tlvs[0].length"),
+        (tlv.replace('"octetstring"\nlength = 4', '"integer"\nlength = 9'), "smpp_tlvs[0].length"),
+        (tlv.replace('name = "a"', 'name = "a b"'), "smpp_tlvs[0].name"),
+        (tlv.replace('name = "a"\n', ""), "smpp_tlvs[0].name"),
+        (tlv + tlv.replace("0x1401", "0x1402"), "smpp_tlvs[1].name"),  # duplicate
+        (tlv.replace("length = 4", 'length = "4"\nextra = 1'), "smpp_tlvs[0].extra"),
+        ("smpp_tlvs = 1\n", "smpp_tlvs"),
+    ]:
+        path.write_text(text)
+        with pytest.raises(ConfigError) as info:
+            load(str(path), env={})
+        assert key in str(info.value), text

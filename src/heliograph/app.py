@@ -43,6 +43,7 @@ from heliograph.domain.rejections import Rejected
 from heliograph.domain.retry import Backoff
 from heliograph.domain.routing import Route, Strategy
 from heliograph.domain.submission import SubmitLimits
+from heliograph.domain.tlvs import TlvDefinition
 from heliograph.servers.http import cluster as cluster_routes
 from heliograph.servers.http import connectors as connectors_routes
 from heliograph.servers.http import content as content_routes
@@ -538,6 +539,10 @@ class Gateway:
             books=self.books,
             library=LibraryService(content_library(self.store), self.clock),
             subaccounts=self.subaccounts,
+            smpp_tlvs={
+                t.name: TlvDefinition(name=t.name, tag=t.tag, type=t.type, length=t.length)
+                for t in self.cfg.smpp_tlvs
+            },
         )
 
     def _http_app(self) -> web.Application:

@@ -32,6 +32,8 @@ from heliograph.domain.optout import (
 )
 from heliograph.domain.quiet import QuietHours
 from heliograph.domain.rejections import Rejected
+from heliograph.domain.tlvs import TLV_TYPES
+from heliograph.wire.smpp.constants import Tag
 
 DEFAULT_FILE = "heliograph.toml"
 
@@ -242,6 +244,16 @@ class RouteConfig:
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class SmppTlvConfig:
+    """An SMPP optional parameter clients may set by name (Kannel's smpp-tlv group)."""
+
+    name: str
+    tag: int
+    type: str
+    length: int
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class Config:
     data_dir: str = "./data"
     log_level: str = "info"
@@ -258,6 +270,7 @@ class Config:
     connectors: tuple[ConnectorConfig, ...] = (ConnectorConfig(name="loopback"),)
     listeners: tuple[ListenerConfig, ...] = ()
     routes: tuple[RouteConfig, ...] = ()
+    smpp_tlvs: tuple[SmppTlvConfig, ...] = ()  # Kannel's meta-data (docs/dialects/kannel.md)
 
     @property
     def store_url(self) -> str:
@@ -557,7 +570,15 @@ def load(path: str | None = None, env: Mapping[str, str] | None = None) -> Confi
         except tomllib.TOMLDecodeError as exc:
             raise ConfigError(str(file), f"not valid TOML: {exc}") from None
     _env_overrides(raw, env)
-    known = {"data_dir", "log_level", "connectors", "listeners", "routes", *_SECTIONS}
+    known = {
+        "data_dir",
+        "log_level",
+        "connectors",
+        "listeners",
+        "routes",
+        "smpp_tlvs",
+        *_SECTIONS,
+    }
     for key in raw:
         if key not in known:
             raise ConfigError(key, f"unknown section or key (known: {', '.join(sorted(known))})")
@@ -584,6 +605,8 @@ def load(path: str | None = None, env: Mapping[str, str] | None = None) -> Confi
         kwargs["listeners"] = _listeners(raw["listeners"])
     if "routes" in raw:
         kwargs["routes"] = _routes(raw["routes"])
+    if "smpp_tlvs" in raw:
+        kwargs["smpp_tlvs"] = _smpp_tlvs(raw["smpp_tlvs"])
     cfg = Config(**kwargs)
     _validate(cfg)
     _check_route_connectors(cfg)
@@ -623,6 +646,37 @@ def _routes(items: Any) -> tuple[RouteConfig, ...]:
                 raise ConfigError(f"routes[{i}].prefixes", f"{prefix!r}: digits only, no '+'")
         routes.append(route)
     return tuple(routes)
+
+
+# SMPP 3.4 §5.3.2 optional parameter tags, and the vendor-specific range (§5.3.2, Table 5-2)
+_VENDOR_TAGS = range(0x1400, 0x4000)
+
+
+def _smpp_tlvs(items: Any) -> tuple[SmppTlvConfig, ...]:
+    if not isinstance(items, list) or not all(isinstance(i, dict) for i in items):
+        raise ConfigError("smpp_tlvs", "must be an array of tables ([[smpp_tlvs]])")
+    tlvs: list[SmppTlvConfig] = []
+    for i, item in enumerate(items):
+        key = f"smpp_tlvs[{i}]"
+        for required in ("name", "tag", "type", "length"):
+            if required not in item:
+                raise ConfigError(f"{key}.{required}", "is required")
+        t = _build(SmppTlvConfig, item, f"{key}.")
+        if not t.name or not re.fullmatch(r"[A-Za-z0-9_.-]+", t.name):
+            raise ConfigError(f"{key}.name", "must be letters, digits, '_', '.' or '-'")
+        if any(other.name == t.name for other in tlvs):
+            raise ConfigError(f"{key}.name", f"duplicate TLV name {t.name!r}")
+        if t.tag not in _VENDOR_TAGS and t.tag not in set(Tag):
+            raise ConfigError(
+                f"{key}.tag", "must be 0x1400 to 0x3FFF or an SMPP 3.4 optional parameter tag"
+            )
+        if t.type not in TLV_TYPES:
+            raise ConfigError(f"{key}.type", f"must be one of {', '.join(TLV_TYPES)}")
+        top = 8 if t.type == "integer" else 0xFFFF
+        if not 1 <= t.length <= top:
+            raise ConfigError(f"{key}.length", f"must be from 1 to {top} octets")
+        tlvs.append(t)
+    return tuple(tlvs)
 
 
 def _check_route_connectors(cfg: Config) -> None:

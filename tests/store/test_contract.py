@@ -492,6 +492,24 @@ async def test_claim_parts_carry_the_messages_own_connector(store: Store) -> Non
     assert [got[m.id, 1] for m in many] == [m.connector for m in many]
 
 
+async def test_claim_parts_carry_the_messages_tlvs(store: Store) -> None:
+    from dataclasses import replace
+
+    tlvs = ((0x1401, b"spring\0"), (0x0019, b"\x01"), (0x1403, b""))
+    with_tlvs = replace(message(parts=2), tlvs=tlvs)
+    plain = message()
+    # a batch this big goes in by COPY on PostgreSQL, a small one by one statement
+    many = [
+        replace(message(), tlvs=((0x1400 + i, bytes([i])),) if i % 2 else None) for i in range(64)
+    ]
+    await insert(store, with_tlvs, plain)
+    await insert(store, *many)
+    got = {(p.message_id, p.seq): p.tlvs for p in await claim_all(store)}
+    assert got[with_tlvs.id, 1] == got[with_tlvs.id, 2] == tlvs
+    assert got[plain.id, 1] is None
+    assert [got[m.id, 1] for m in many] == [m.tlvs for m in many]
+
+
 async def test_claim_parts_multipart_claims_each_part(store: Store) -> None:
     m = message(parts=3)
     await insert(store, m)

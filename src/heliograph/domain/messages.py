@@ -155,6 +155,9 @@ class NewMessage:
     # The connector every part goes through, chosen by the client (Kannel's smsc); None:
     # the routes choose one for each part when it is sent.
     connector: ConnectorId | None = None
+    # SMPP optional parameters every submit_sm of the message carries verbatim, as
+    # (tag, value) pairs (Kannel's meta-data, resolved against [[smpp_tlvs]]).
+    tlvs: tuple[tuple[int, bytes], ...] | None = None
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

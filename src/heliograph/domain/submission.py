@@ -97,6 +97,8 @@ class SubmitRequest:
     # smsc). The edge checks that it is configured; the dispatcher fails the parts when it
     # no longer is by the time they are sent.
     connector: ConnectorId | None = None
+    # SMPP optional parameters (tag, value) for every submit_sm (Kannel's meta-data).
+    tlvs: tuple[tuple[int, bytes], ...] | None = None
 
 
 @dataclass(slots=True, kw_only=True)  # not frozen: built per recipient (see NewMessage)
@@ -392,6 +394,7 @@ def plan_submission(
             message_class=req.message_class,
             languages=req.languages or None,
             connector=req.connector,
+            tlvs=req.tlvs or None,
         )
         plans.append(RecipientPlan(to=raw, message=message, error=None))
     return plans

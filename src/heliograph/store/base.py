@@ -94,6 +94,7 @@ class ClaimedPart:
     message_class: int | None = None
     languages: frozenset[int] | None = None
     forced: ConnectorId | None = None  # the message's own connector (NewMessage.connector)
+    tlvs: tuple[tuple[int, bytes], ...] | None = None  # NewMessage.tlvs
 
 
 @dataclass(slots=True, kw_only=True)

@@ -65,6 +65,7 @@ from heliograph.store.base import Changes, ClaimedPart, Conflict, NotFound, Part
 from heliograph.store.postgres_credit import refund, release
 from heliograph.store.postgres_engine import Conn, Record
 from heliograph.store.postgres_reads import get_message
+from heliograph.store.rows import parse_tlvs
 
 S = MessageState
 EXPIRED_ERROR = "validity period passed before the part could be sent"
@@ -97,7 +98,7 @@ _PRICE = 9  # index of price_micros in a message row
 _READ = f"SELECT {_MSG_COLUMNS} FROM messages WHERE id = ANY($1::text[])"
 _READ_FOR_CLAIM = (
     f"SELECT {_MSG_COLUMNS}, text, encoding, data_coding, concat_ref, priority, udh, test,"
-    " payload, dest_port, src_port, message_class, languages, connector"
+    " payload, dest_port, src_port, message_class, languages, connector, tlvs"
     " FROM messages WHERE id = ANY($1::text[])"
 )
 # A part that ends in one of these straight from queued or sending never
@@ -310,6 +311,7 @@ async def claim_parts(
                 message_class=m[20],
                 languages=frozenset(m[21]) if m[21] else None,
                 forced=m[22],
+                tlvs=parse_tlvs(m[23]),
             )
         )
     await _advance(conn, locked, touched, errors, now, changes)

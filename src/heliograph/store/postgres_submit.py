@@ -21,18 +21,18 @@ WITH t AS (
         $1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::int[],
         $8::int[], $9::int[], $10::text[], $11::text[], $12::text[], $13::text[], $14::int[],
         $15::float8[], $16::float8[], $17::float8[], $18::bytea[], $19::int8[], $20::bool[],
-        $21::bytea[], $22::int[], $23::int[], $24::int[], $25::text[], $26::text[]
+        $21::bytea[], $22::int[], $23::int[], $24::int[], $25::text[], $26::text[], $27::text[]
     ) WITH ORDINALITY AS t(id, acct, rcpt, sndr, txt, enc, dc, n, cref, st, ref, cb, cbf, pri,
                            created, due, exp, udh, price, test, payload, dport, sport, mclass,
-                           langs, conn, ord)
+                           langs, conn, tlvs, ord)
 ), m AS (
     INSERT INTO messages (id, account_id, recipient, sender, text, encoding, data_coding,
         parts, concat_ref, state, reference, callback_url, callback_format, priority,
         created_at, updated_at, due_at, expires_at, udh, price_micros, test, payload,
-        dest_port, src_port, message_class, languages, connector)
+        dest_port, src_port, message_class, languages, connector, tlvs)
     SELECT id, acct, rcpt, sndr, txt, enc, dc, n, cref, st, ref, cb, cbf, pri, created, created,
         due, exp, udh, price, test, payload, dport, sport, mclass,
-        string_to_array(langs, ',')::int[], conn
+        string_to_array(langs, ',')::int[], conn, tlvs
     FROM t ORDER BY ord
 )
 INSERT INTO parts (message_id, seq, state, priority, due_at, expires_at, updated_at)

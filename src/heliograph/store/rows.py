@@ -7,6 +7,7 @@ differs.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from typing import Any
 
@@ -63,7 +64,7 @@ MESSAGE_COLUMNS = (
     "id", "account_id", "recipient", "sender", "text", "encoding", "data_coding", "parts",
     "concat_ref", "state", "reference", "callback_url", "callback_format", "priority",
     "created_at", "updated_at", "due_at", "expires_at", "udh", "price_micros", "test", "payload",
-    "dest_port", "src_port", "message_class", "languages", "connector",
+    "dest_port", "src_port", "message_class", "languages", "connector", "tlvs",
 )  # fmt: skip
 PART_INSERT_COLUMNS = (
     "message_id",
@@ -107,7 +108,22 @@ def message_row(m: NewMessage, languages: object) -> tuple[Any, ...]:
         m.message_class,
         languages,
         m.connector,
+        tlvs_json(m.tlvs),
     )
+
+
+def tlvs_json(tlvs: tuple[tuple[int, bytes], ...] | None) -> str | None:
+    """The ``tlvs`` column: a JSON list of [tag, hex value], NULL for none."""
+    if not tlvs:
+        return None
+    return json.dumps([[tag, value.hex()] for tag, value in tlvs], separators=(",", ":"))
+
+
+def parse_tlvs(text: str | None) -> tuple[tuple[int, bytes], ...] | None:
+    """The inverse of ``tlvs_json``."""
+    if not text:
+        return None
+    return tuple((int(tag), bytes.fromhex(value)) for tag, value in json.loads(text))
 
 
 def part_rows(messages: Sequence[NewMessage]) -> list[tuple[Any, ...]]:

@@ -52,6 +52,7 @@ from heliograph.store.rows import (
     VIEW_COLUMNS,
     message_row,
     message_view,
+    parse_tlvs,
     part_rows,
     part_view,
 )
@@ -327,7 +328,8 @@ def insert_messages(
 _CLAIM = (
     "SELECT p.id, p.seq, p.attempts, p.expires_at, " + _MSG_COLUMNS + ", m.text,"
     " m.encoding, m.data_coding, m.concat_ref, m.priority, m.udh, m.test, m.payload,"
-    " m.dest_port, m.src_port, m.message_class, m.languages, p.reserved, m.connector"
+    " m.dest_port, m.src_port, m.message_class, m.languages, p.reserved, m.connector,"
+    " m.tlvs"
     " FROM parts p JOIN messages m ON m.id = p.message_id"
     " WHERE p.state = 'queued' AND p.due_at <= ?"
     " ORDER BY p.priority DESC, p.due_at LIMIT ?"
@@ -386,6 +388,7 @@ def claim_parts(
                     message_class=row[24],
                     languages=parse_languages(row[25]),
                     forced=row[27],
+                    tlvs=parse_tlvs(row[28]),
                 )
             )
         if msg.parts == 1:

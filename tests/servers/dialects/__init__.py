@@ -24,6 +24,7 @@ from heliograph.config import (
     ConnectorConfig,
     HttpConfig,
     SmppConfig,
+    SmppTlvConfig,
     SmtpConfig,
     StoreConfig,
 )
@@ -55,10 +56,16 @@ async def in_process(
     *,
     callback_url: str | None = None,
     connectors: tuple[ConnectorConfig, ...] = (ConnectorConfig(name="loopback"),),
+    smpp_tlvs: tuple[SmppTlvConfig, ...] = (),
 ) -> AsyncIterator[Dialect]:
     """The clock starts at the wall clock: dialects schedule relative to it."""
     clock = FakeClock(start=time.time())
-    cfg = Config(data_dir=str(tmp_path), store=StoreConfig(url="memory://"), connectors=connectors)
+    cfg = Config(
+        data_dir=str(tmp_path),
+        store=StoreConfig(url="memory://"),
+        connectors=connectors,
+        smpp_tlvs=smpp_tlvs,
+    )
     gateway = Gateway(cfg, clock=clock)
     await gateway.store.open()
     account = await gateway.create_account("alice", callback_url=callback_url)

@@ -11,7 +11,7 @@ from urllib.parse import quote, urlencode
 import aiohttp
 import pytest
 
-from heliograph.config import ConnectorConfig
+from heliograph.config import ConnectorConfig, SmppTlvConfig
 from heliograph.connectors.smpp.translate import SubmitDefaults, build_submit_sm, split_part
 from heliograph.domain.messages import MessageState
 from heliograph.domain.rejections import Rejected, RejectReason
@@ -19,6 +19,7 @@ from heliograph.servers.http.dialects import callback_renderers
 from heliograph.servers.http.dialects.kannel import REFUSALS, refusal
 from heliograph.servers.http.dialects.kannel_dlr import fill_static, render_dlr
 from heliograph.store.base import CallbackJob, ClaimedPart
+from heliograph.wire.smpp.codec import decode, encode
 from heliograph.wire.smpp.pdus import SubmitSm
 from tests.servers.dialects import Dialect, GetSink, in_process, running
 
@@ -136,12 +137,89 @@ async def test_misformed_fields_get_kannels_error_and_store_nothing(
         ("rpi=1", "Reply path (rpi)"),
         ("alt-dcs=1", "Alternative DCS (alt-dcs)"),
         ("binfo=x", "Billing information (binfo)"),
-        ("meta-data=%3Fsmpp%3Fa%3Db", "Meta-data (meta-data)"),
     ],
 )
 async def test_unsupported_features_are_refused(kannel: Dialect, params: str, what: str) -> None:
     status, body, _ = await get(kannel, f"{creds(kannel)}&to=447700900001&text=x&{params}")
     assert (status, body) == (400, f"{what} is not supported by this gateway, rejected")
+    assert await kannel.stored() == []
+
+
+# meta-data: Kannel's smpp-tlv groups are [[smpp_tlvs]] here
+_TLVS = (
+    SmppTlvConfig(name="campaign", tag=0x1401, type="nulterminated", length=12),
+    SmppTlvConfig(name="charge", tag=0x1402, type="integer", length=2),
+    SmppTlvConfig(name="blob", tag=0x1403, type="octetstring", length=4),
+    SmppTlvConfig(name="pay", tag=0x0019, type="integer", length=1),  # payload_type
+)
+
+
+async def test_meta_data_tlvs_ride_every_submit_sm(tmp_path: Path) -> None:
+    inner = "campaign=spring%2026&charge=300&blob=%01%02%03&pay=1"
+    meta = quote(f"?smpp?{inner}", safe="")
+    dlr = quote("http://cb.example/?m=%D", safe="")
+    async with in_process(tmp_path, smpp_tlvs=_TLVS) as d:
+        q = f"{creds(d)}&to=447700900001&text={'x' * 200}&meta-data={meta}"
+        assert await get(d, f"{q}&dlr-url={dlr}&dlr-mask=1") == (
+            202,
+            "0: Accepted for delivery",
+            "text/html",
+        )
+        [msg] = await d.stored()
+        got = await sent(d)
+    # %D: the meta-data as sent, URL-encoded (its % doubled for the report's own pass)
+    assert msg.callback_url == "http://cb.example/?m=" + meta.replace("%", "%%")
+    expected = (
+        (0x1401, b"spring 26\0"),
+        (0x1402, b"\x01\x2c"),
+        (0x1403, b"\x01\x02\x03"),
+        (0x0019, b"\x01"),
+    )
+    assert [p.seq for p, _ in got] == [1, 2]
+    for part, pdu in got:
+        assert part.tlvs == expected
+        # on the wire: each TLV after the mandatory fields, as configured
+        wire = encode(pdu, 1)
+        for tag, value in expected:
+            assert tag.to_bytes(2, "big") + len(value).to_bytes(2, "big") + value in wire
+        back = decode(wire)
+        assert isinstance(back, SubmitSm) and len(back.tlvs) == 4
+
+
+async def test_meta_data_empty_smpp_group_is_no_tlvs(tmp_path: Path) -> None:
+    async with in_process(tmp_path, smpp_tlvs=_TLVS) as d:
+        q = f"{creds(d)}&to=447700900001&text=x&meta-data=%3Fsmpp%3F"
+        assert (await get(d, q))[0] == 202
+        [(part, pdu)] = await sent(d)
+    assert (part.tlvs, pdu.tlvs) == (None, ())
+
+
+@pytest.mark.parametrize(
+    "meta",
+    [
+        "?smpp?unknown=1",  # not a configured TLV
+        "?smpp?charge=abc",  # not an integer
+        "?smpp?charge=70000",  # does not fit 2 octets
+        "?smpp?campaign=thirteen-chars",  # 13 + NUL > 12
+        "?smpp?blob=%01%02%03%04%05",  # 5 > 4 octets
+        "?smpp?charge",  # no value
+        "?smpp?blob=%zz",  # a bad escape
+        "?other?a=b",  # a group other than smpp
+        "smpp?charge=1",  # not ?group?
+        "?smpp",
+    ],
+)
+async def test_meta_data_misformed_is_refused(tmp_path: Path, meta: str) -> None:
+    async with in_process(tmp_path, smpp_tlvs=_TLVS) as d:
+        q = f"{creds(d)}&to=447700900001&text=x&meta-data={quote(meta, safe='')}"
+        status, body, _ = await get(d, q)
+        assert (status, body) == (400, "MetaData field misformed, rejected")
+        assert await d.stored() == []
+
+
+async def test_meta_data_without_configured_tlvs_is_refused(kannel: Dialect) -> None:
+    q = f"{creds(kannel)}&to=447700900001&text=x&meta-data=%3Fsmpp%3Fa%3Db"
+    assert (await get(kannel, q))[:2] == (400, "MetaData field misformed, rejected")
     assert await kannel.stored() == []
 
 

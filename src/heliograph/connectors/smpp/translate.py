@@ -217,6 +217,8 @@ def build_submit_sm(part: ClaimedPart, split: SplitText, d: SubmitDefaults, now:
         registered_delivery=d.registered_delivery,
         data_coding=coding,
         short_message=udh + payload,
+        # the message's own optional parameters (Kannel's meta-data), verbatim
+        tlvs=tuple(tlv.RawTlv(tag=tag, value=value) for tag, value in part.tlvs or ()),
     )
 
 

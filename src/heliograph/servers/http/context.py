@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import msgspec
 from aiohttp import web
 
 from heliograph.domain.ids import AccountId, ConnectorId
+from heliograph.domain.tlvs import TlvDefinition
 from heliograph.services.accounts import AccountService
 from heliograph.services.books import BookService
 from heliograph.services.library import LibraryService
@@ -37,6 +38,8 @@ class HttpServices:
     books: BookService | None = None  # /v1/books, /v1/templates: servers/http/books.py
     library: LibraryService | None = None  # /v1/library: servers/http/library.py
     subaccounts: SubAccountService | None = None  # /v1/subaccounts: servers/http/subaccounts.py
+    # [[smpp_tlvs]] by name: the optional parameters a Kannel client's meta-data may set
+    smpp_tlvs: Mapping[str, TlvDefinition] = field(default_factory=dict)
 
 
 SERVICES = web.AppKey("services", HttpServices)

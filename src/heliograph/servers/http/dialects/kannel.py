@@ -18,10 +18,12 @@ content, a UDH, a message class and a message waiting indication; the
 submit path plans their data_coding. ``smsc`` names one of the gateway's
 connectors, which then carries every part instead of the one the routes
 would choose (an unknown name: ``403 Not routable. Do not try again.``).
-Kannel features that have no counterpart in the neutral message
-(``compress``, ``pid``, ``rpi``, ``alt-dcs``, ``binfo``, ``meta-data``) are
-refused with ``400 … is not supported by this gateway, rejected`` rather
-than dropped.
+``meta-data=?smpp?name=value&…`` sets SMPP optional parameters defined by
+``[[smpp_tlvs]]``, which every submit_sm of the message carries (anything
+else there: ``400 MetaData field misformed, rejected``). Kannel features
+that have no counterpart in the neutral message (``compress``, ``pid``,
+``rpi``, ``alt-dcs``, ``binfo``) are refused with ``400 … is not supported
+by this gateway, rejected`` rather than dropped.
 """
 
 from __future__ import annotations
@@ -42,6 +44,7 @@ from heliograph.domain.submission import (
     count_text_parts,
     text_data_coding,
 )
+from heliograph.domain.tlvs import TlvDefinition
 from heliograph.servers.http.context import SERVICES
 from heliograph.servers.http.dialects import kannel_params as cgi
 from heliograph.servers.http.dialects.kannel_dlr import (
@@ -133,6 +136,7 @@ class _Static:
     dlr_url: str
     charset: str
     numbers: Mapping[str, int]
+    meta_data: str
 
 
 def _static_escapes(s: _Static, encoding: str, dcs: int) -> dict[str, str]:
@@ -149,7 +153,8 @@ def _static_escapes(s: _Static, encoding: str, dcs: int) -> dict[str, str]:
         "R": url_encode(s.dlr_url),
         "v": str(n["validity"]) if n["validity"] >= 0 else "",
         "V": str(n["deferred"]) if n["deferred"] >= 0 else "",
-        **dict.fromkeys("BDxfuU", ""),
+        "D": url_encode(s.meta_data),
+        **dict.fromkeys("BxfuU", ""),
     }
 
 
@@ -161,7 +166,11 @@ def _waiting(mwi: int) -> MessageWaiting | None:
 
 
 def _submit_request(
-    form: Form, account: Account, username: str, connectors: Collection[str]
+    form: Form,
+    account: Account,
+    username: str,
+    connectors: Collection[str],
+    tlv_definitions: Mapping[str, TlvDefinition],
 ) -> tuple[SubmitRequest, list[str]]:
     """The neutral request and the receivers refused. Raises: KannelError, Rejected."""
     allowed, denied = cgi.receivers(form.params)
@@ -170,6 +179,7 @@ def _submit_request(
     dlr_url = cgi.dlr_url(form.params)
     cgi.refuse_unsupported(form.params, numbers)
     connector = cgi.smsc(form.params, connectors)
+    tlvs = cgi.meta_data(form.params, tlv_definitions)
     udh = cgi.udh(form.params)
     mclass = numbers["mclass"] if numbers["mclass"] >= 0 else None
     waiting = _waiting(numbers["mwi"])
@@ -192,7 +202,8 @@ def _submit_request(
         else:
             chosen = count_text_parts(text, encoding, 10_000)[0]
             dcs = text_data_coding(text, chosen, message_class=mclass, waiting=waiting)
-        static = _Static(username, account_label, dlr_url, charset, numbers)
+        meta = cgi.text_value(form.params, "meta-data") or ""
+        static = _Static(username, account_label, dlr_url, charset, numbers, meta)
         callback_url = fill_static(dlr_url, _static_escapes(static, chosen, dcs))
     sender = cgi.text_value(form.params, "from")
     req = SubmitRequest(
@@ -211,6 +222,7 @@ def _submit_request(
         message_class=mclass,
         waiting=waiting,
         connector=connector,
+        tlvs=tlvs,
     )
     return req, denied
 
@@ -245,7 +257,7 @@ async def _sendsms(request: web.Request) -> web.Response:
     account = await services.accounts.by_secret(
         CredentialKind.PASSWORD, username, password, peer=request.remote
     )
-    req, denied = _submit_request(form, account, username, services.connectors)
+    req, denied = _submit_request(form, account, username, services.connectors, services.smpp_tlvs)
     if req.connector is not None:
         queued = not services.connectors[req.connector].is_ready()
     else:

@@ -19,8 +19,8 @@ per report:
 ``%F`` and ``%i`` come from the status event itself (its ``upstream_id`` and
 ``connector``, written by the store with the change), so rendering a report
 reads nothing. Reports that no upstream answer caused (a retry queued, a
-cancel) leave them empty. ``%B`` (``binfo``) and ``%D`` (``meta-data``) are
-empty because the gateway refuses those parameters; ``%u``/``%U`` (UDH),
+cancel) leave them empty. ``%D`` is the ``meta-data`` as sent; ``%B`` (``binfo``)
+is empty because the gateway refuses it; ``%u``/``%U`` (UDH),
 ``%f`` (SMSC number) and ``%x`` (smsbox id) are empty in Kannel's own reports.
 
 Values put in by the first pass have their ``%`` doubled, so the second pass
@@ -96,7 +96,7 @@ def _fill(pattern: str, values: Mapping[str, str], *, final: bool) -> str:
             param_end = pattern.find("#", group_end + 1) if group_end >= 0 else -1
             if param_end < 0:
                 out.append("%#")
-            else:  # %#group#param#: meta-data, which Heliograph does not carry
+            else:  # %#group#param#: one meta-data value, left empty
                 pos = param_end + 1
                 continue
         elif code in values:

@@ -19,6 +19,7 @@ from aiohttp import web
 from heliograph.domain.addresses import normalize_msisdn
 from heliograph.domain.ids import ConnectorId
 from heliograph.domain.rejections import Rejected
+from heliograph.domain.tlvs import TlvDefinition, encode_tlv_value
 from heliograph.servers.http.dialects.kannel_dlr import MAX_MASK
 from heliograph.wire.gsm.parts import MAX_OCTETS
 
@@ -75,8 +76,8 @@ _UNSUPPORTED_NUMBERS = {
 }
 _UNSUPPORTED_TEXTS = {
     "binfo": "Billing information (binfo)",
-    "meta-data": "Meta-data (meta-data)",
 }
+META_DATA_MISFORMED = "MetaData field misformed, rejected"
 
 
 class KannelError(Exception):
@@ -209,6 +210,39 @@ def smsc(params: Mapping[str, bytes], connectors: Collection[str]) -> ConnectorI
     if name not in connectors:
         raise KannelError(403, NOT_ROUTABLE)
     return ConnectorId(name)
+
+
+def meta_data(
+    params: Mapping[str, bytes], definitions: Mapping[str, TlvDefinition]
+) -> tuple[tuple[int, bytes], ...] | None:
+    """``meta-data=?smpp?name=value&...``: the SMPP TLVs, (tag, value) in the order given.
+
+    Kannel's layout (meta_data.c): ``?group?`` then URL-encoded ``name=value`` pairs
+    joined by ``&``, for each group. Only the ``smpp`` group means something here, and
+    each name must be one of the configured ``[[smpp_tlvs]]``; anything else (another
+    group, an unknown name, a value its type cannot hold) is refused, where Kannel's
+    bearerbox would drop it with a warning after accepting the message.
+    """
+    raw = params.get("meta-data")
+    if not raw:
+        return None
+    pieces = raw.split(b"?")
+    if pieces[0] or len(pieces) % 2 == 0:
+        raise KannelError(400, META_DATA_MISFORMED)
+    values: dict[int, bytes] = {}
+    for group, pairs in zip(pieces[1::2], pieces[2::2], strict=True):
+        if group != b"smpp":
+            raise KannelError(400, META_DATA_MISFORMED)
+        for pair in pairs.split(b"&") if pairs else ():
+            name, sep, value = pair.partition(b"=")
+            try:
+                definition = definitions[_url(name).decode("utf-8")]
+                values[definition.tag] = encode_tlv_value(definition, _url(value))
+            except (KeyError, ValueError):
+                raise KannelError(400, META_DATA_MISFORMED) from None
+            if not sep:
+                raise KannelError(400, META_DATA_MISFORMED)
+    return tuple(values.items()) or None
 
 
 def decode_text(form: Form, coding: int) -> tuple[str, str]:
