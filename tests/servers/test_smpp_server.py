@@ -645,7 +645,7 @@ def test_fuzzed_bytes_get_only_valid_answers(chunks: list[bytes]) -> None:
         if transport.closing:
             break
         client.data_received(chunk)
-        client._flush()
+        client._writes.flush()
     client.connection_lost(None)
     tasks = list(client.tasks)
     for task in tasks:

@@ -18,6 +18,7 @@ import struct
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, cast
 
+from heliograph.coalesce import CoalescedWrites
 from heliograph.connectors.smpp import statuses
 from heliograph.connectors.smpp.settings import BIND_CLASSES, BindMode, BindRefused
 from heliograph.connectors.smpp.translate import normalize_id
@@ -76,8 +77,7 @@ class Link(asyncio.Protocol):
         self.bound: asyncio.Future[None] = self.loop.create_future()
         self.closed: asyncio.Future[str] = self.loop.create_future()
         self.paused_until = 0.0
-        self._out = bytearray()
-        self._flush_scheduled = False
+        self._writes = CoalescedWrites(self.loop)
         self._timer: asyncio.TimerHandle | None = None
         self._timer_at: float | None = None
 
@@ -86,6 +86,7 @@ class Link(asyncio.Protocol):
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
         # uvloop's transports are not asyncio.Transport subclasses; they have its methods
         self.transport = cast(asyncio.Transport, transport)
+        self._writes.transport = self.transport
         s = self.owner.settings
         bind = BIND_CLASSES[self.slot.mode](
             system_id=s.system_id,
@@ -94,7 +95,7 @@ class Link(asyncio.Protocol):
             interface_version=InterfaceVersion.SMPP_3_4,
             address_range=s.address_range,
         )
-        self._queue(self.session.send(bind, self.loop.time()))
+        self._writes.queue(self.session.send(bind, self.loop.time()))
         self._arm_timer()
 
     def data_received(self, data: bytes) -> None:
@@ -128,12 +129,12 @@ class Link(asyncio.Protocol):
     def submit(self, pdu: SubmitSm) -> asyncio.Future[SubmitOutcome]:
         """Queue ``pdu``. Raises: LocalProtocolError (no room), EncodeError."""
         session = self.session
-        self._out += session.data_to_send()
+        self._writes.add(session.data_to_send())
         frame = session.send(pdu, self.loop.time())
         seq = _SEQ.unpack_from(frame, 12)[0]
         fut: asyncio.Future[SubmitOutcome] = self.loop.create_future()
         self.waiters[seq] = fut
-        self._queue(frame)
+        self._writes.queue(frame)
         self.slot.sent += 1
         self._arm_timer()
         return fut
@@ -144,7 +145,7 @@ class Link(asyncio.Protocol):
             SessionState.BOUND_RX,
             SessionState.BOUND_TRX,
         ):
-            self._queue(self.session.send(Unbind(), self.loop.time()))
+            self._writes.queue(self.session.send(Unbind(), self.loop.time()))
             self._arm_timer()
         elif self.transport is not None:
             self.transport.close()
@@ -152,23 +153,9 @@ class Link(asyncio.Protocol):
     def close(self) -> None:
         """Write what is pending (an unbind_resp, a generic_nack), then close."""
         if self.transport is not None and not self.transport.is_closing():
-            self._out += self.session.data_to_send()
-            self._flush()
+            self._writes.add(self.session.data_to_send())
+            self._writes.flush()
             self.transport.close()
-
-    def _queue(self, data: bytes) -> None:
-        if not data:
-            return
-        self._out += data
-        if not self._flush_scheduled:
-            self._flush_scheduled = True
-            self.loop.call_soon(self._flush)
-
-    def _flush(self) -> None:
-        self._flush_scheduled = False
-        if self._out and self.transport is not None and not self.transport.is_closing():
-            self.transport.write(bytes(self._out))
-        self._out.clear()
 
     # --- events -----------------------------------------------------------------------
 
@@ -180,12 +167,12 @@ class Link(asyncio.Protocol):
                     self._answered(request, resp)
                 case RequestReceived(pdu=DeliverSm() | DataSm() as pdu):
                     resp = DeliverSmResp() if isinstance(pdu, DeliverSm) else DataSmResp()
-                    self._queue(session.send_response(pdu, resp))
+                    self._writes.queue(session.send_response(pdu, resp))
                     self.slot.received += 1
                     self.owner.received(pdu, self)
                 case RequestReceived(pdu=pdu) if pdu.command_id in _ANSWERABLE:
                     status = CommandStatus.ESME_RINVCMDID
-                    self._queue(
+                    self._writes.queue(
                         session.send_response(
                             pdu, error_response(pdu.command_id, pdu.sequence_number, status)
                         )
@@ -210,14 +197,14 @@ class Link(asyncio.Protocol):
                 case ProtocolFault(response=resp, sequence_number=seq, request=request) as fault:
                     self.owner.log.warning("protocol fault from SMSC: %s", fault.description)
                     if resp is not None and seq is not None:
-                        self._queue(session.send_response(seq, resp))
+                        self._writes.queue(session.send_response(seq, resp))
                     if request is not None:
                         self._resolve(request.sequence_number, _FAULT)
                     if fault.fatal:
                         self.close()
                 case InactivityTimedOut():
                     self.close()
-        self._queue(session.data_to_send())
+        self._writes.queue(session.data_to_send())
         self._arm_timer()
 
     def _answered(self, request: Pdu, resp: Pdu) -> None:

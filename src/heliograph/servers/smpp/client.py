@@ -19,6 +19,7 @@ import struct
 from collections.abc import Coroutine
 from typing import TYPE_CHECKING, Any, cast
 
+from heliograph.coalesce import CoalescedWrites
 from heliograph.domain.accounts import Account
 from heliograph.domain.ids import MessageId
 from heliograph.domain.rejections import Rejected, RejectReason
@@ -104,8 +105,7 @@ class Client(asyncio.Protocol):
         self.tasks: set[asyncio.Task[None]] = set()
         self.closed = self.loop.create_future()
         self.log = logging.getLogger("heliograph.smpp")
-        self._out = bytearray()
-        self._flush_scheduled = False
+        self._writes = CoalescedWrites(self.loop)
         self._timer: asyncio.TimerHandle | None = None
         self._timer_at: float | None = None
 
@@ -122,6 +122,7 @@ class Client(asyncio.Protocol):
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
         # uvloop's transports are not asyncio.Transport subclasses; they have its methods
         self.transport = cast(asyncio.Transport, transport)
+        self._writes.transport = self.transport
         peer = transport.get_extra_info("peername")
         self.peer = f"{peer[0]}:{peer[1]}" if isinstance(peer, tuple) else str(peer)
         self.server.clients.add(self)
@@ -144,38 +145,24 @@ class Client(asyncio.Protocol):
 
     # --- writing ------------------------------------------------------------------------
 
-    def _queue(self, data: bytes) -> None:
-        if not data:
-            return
-        self._out += data
-        if not self._flush_scheduled:
-            self._flush_scheduled = True
-            self.loop.call_soon(self._flush)
-
-    def _flush(self) -> None:
-        self._flush_scheduled = False
-        if self._out and self.transport is not None and not self.transport.is_closing():
-            self.transport.write(bytes(self._out))
-        self._out.clear()
-
     def respond(self, request: Pdu | int, response: Pdu) -> None:
         if self.session.state is SessionState.CLOSED:
             return
         try:
-            self._queue(self.session.send_response(request, response))
+            self._writes.queue(self.session.send_response(request, response))
         except (LocalProtocolError, EncodeError) as exc:
             self.log.warning("%s: cannot answer: %s", self.name, exc)
 
     def close(self) -> None:
         """Write what is pending (an unbind_resp, a generic_nack), then close."""
         if self.transport is not None and not self.transport.is_closing():
-            self._out += self.session.data_to_send()
-            self._flush()
+            self._writes.add(self.session.data_to_send())
+            self._writes.flush()
             self.transport.close()
 
     def unbind(self) -> None:
         if self.session.state in (SessionState.BOUND_TX, *_RX):
-            self._queue(self.session.send(Unbind(), self.loop.time()))
+            self._writes.queue(self.session.send(Unbind(), self.loop.time()))
             self._arm_timer()
         else:
             self.close()
@@ -217,7 +204,7 @@ class Client(asyncio.Protocol):
             # Everything submitted in one read is committed together (one store write).
             batch, self._submits = self._submits, []
             self._spawn(self._submit(batch))
-        self._queue(session.data_to_send())
+        self._writes.queue(session.data_to_send())
         self._arm_timer()
 
     def _fault(self, fault: ProtocolFault) -> None:
@@ -227,7 +214,7 @@ class Client(asyncio.Protocol):
             self.respond(fault.sequence_number, fault.response)
         if fault.fatal or self.junk >= self.server.settings.max_junk_pdus:
             self.log.warning("%s: closing after malformed PDUs", self.name)
-            self._queue(self.session.data_to_send())
+            self._writes.queue(self.session.data_to_send())
             self.close()
 
     def _request(self, pdu: Pdu) -> None:
@@ -348,11 +335,11 @@ class Client(asyncio.Protocol):
 
     def deliver(self, pdu: DeliverSm) -> asyncio.Future[str | None]:
         """Send ``pdu``; the future says None on deliver_sm_resp 0, else why not."""
-        self._queue(self.session.data_to_send())
+        self._writes.queue(self.session.data_to_send())
         frame = self.session.send(pdu, self.loop.time())
         fut: asyncio.Future[str | None] = self.loop.create_future()
         self.waiters[_SEQ.unpack_from(frame, 12)[0]] = fut
-        self._queue(frame)
+        self._writes.queue(frame)
         self.sent += 1
         self._arm_timer()
         return fut
