@@ -111,8 +111,9 @@ def _chunks(items: Sequence[Any]) -> Iterable[Sequence[Any]]:
 _IDS = "(SELECT value FROM json_each(?))"
 
 
-def _json(ids: Sequence[str] | Sequence[int]) -> str:
-    return _encode_json(ids).decode()
+def _json(rows: Sequence[Any]) -> str:
+    """Ids or rows as a JSON array, for ``json_each``."""
+    return _encode_json(rows).decode()
 
 
 def _marks(n: int) -> str:
@@ -460,7 +461,7 @@ def record_results(conn: sqlite3.Connection, results: Sequence[PartResult], now:
             " upstream_id = j.value ->> 3, error = j.value ->> 4,"
             " due_at = COALESCE(j.value ->> 5, due_at), updated_at = ?"
             " FROM json_each(?) AS j WHERE parts.id = j.value ->> 0",
-            (now, _encode_json(updates).decode()),
+            (now, _json(updates)),
         )
     _advance(conn, msgs, single, errors, now, changes, upstream)
     _refund(conn, refunds, "refund: parts failed before reaching an upstream", now)
