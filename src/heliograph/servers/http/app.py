@@ -32,9 +32,8 @@ from heliograph.servers.http import (
     stats,
     subaccounts,
 )
-from heliograph.servers.http.context import SERVICES, ApiError, HttpServices, json_response
-from heliograph.servers.http.schemas import ErrorBody, ErrorDetail
-from heliograph.servers.http.statuses import refusal
+from heliograph.servers.http.context import SERVICES, ApiError, HttpServices
+from heliograph.servers.http.statuses import INTERNAL_ERROR, error_body, refusal
 
 log = logging.getLogger("heliograph.http")
 
@@ -48,9 +47,8 @@ _HTTP_CODES = {
 
 
 def _error(status: int, code: str, message: str, field: str | None = None) -> web.Response:
-    return json_response(
-        ErrorBody(error=ErrorDetail(code=code, message=message, field=field)), status
-    )
+    body = error_body(code, message, field)
+    return web.Response(status=status, body=body, content_type="application/json")
 
 
 @web.middleware
@@ -69,7 +67,7 @@ async def errors(request: web.Request, handler: Handler) -> web.StreamResponse:
         return _error(exc.status, code, exc.reason if exc.text is None else exc.text)
     except Exception:
         log.exception("unexpected error on %s %s", request.method, request.path)
-        return _error(500, "internal_error", "the gateway failed to handle this request")
+        return _error(500, *INTERNAL_ERROR)
 
 
 def build_app(

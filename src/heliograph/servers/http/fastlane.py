@@ -51,6 +51,8 @@ from typing import Any
 from aiohttp import web
 from aiohttp.http import SERVER_SOFTWARE
 
+from heliograph.servers.http.statuses import INTERNAL_ERROR, error_body
+
 log = logging.getLogger("heliograph.http")
 
 MAX_HEAD = 16 * 1024  # request line and headers
@@ -276,11 +278,7 @@ class FastLane(asyncio.Protocol):
             response = await handler(request)
         except Exception:
             log.exception("unexpected error on %s %s", request.method, request.path)
-            response = FastResponse(
-                500,
-                b'{"error":{"code":"internal_error",'
-                b'"message":"the gateway failed to handle this request","field":null}}',
-            )
+            response = FastResponse(500, error_body(*INTERNAL_ERROR))
         self._busy = False
         transport = self._transport
         if transport is None:

@@ -44,6 +44,14 @@ HTTP_STATUS: dict[RejectReason, int] = {
 }
 
 
+INTERNAL_ERROR = ("internal_error", "the gateway failed to handle this request")
+
+
+def error_body(code: str, message: str, field: str | None = None) -> bytes:
+    """``{"error": {"code", "message", "field"}}``, the body of every refusal."""
+    return _encode(ErrorBody(error=ErrorDetail(code=code, message=message, field=field)))
+
+
 def refusal(exc: Rejected | ApiError) -> tuple[int, bytes, list[tuple[str, str]]]:
     """The answer to a refusal: (status, ``{"error": …}`` body, extra headers).
 
@@ -51,10 +59,9 @@ def refusal(exc: Rejected | ApiError) -> tuple[int, bytes, list[tuple[str, str]]
     fast lane of ``fastlane.py``).
     """
     if isinstance(exc, ApiError):
-        detail = ErrorDetail(code=exc.code, message=exc.message, field=exc.field)
-        return exc.status, _encode(ErrorBody(error=detail)), []
+        return exc.status, error_body(exc.code, exc.message, exc.field), []
     headers = []
     if exc.retry_after_s is not None:
         headers.append(("Retry-After", str(max(1, math.ceil(exc.retry_after_s)))))
-    detail = ErrorDetail(code=exc.reason.value, message=exc.detail, field=exc.field)
-    return HTTP_STATUS[exc.reason], _encode(ErrorBody(error=detail)), headers
+    body = error_body(exc.reason.value, exc.detail, exc.field)
+    return HTTP_STATUS[exc.reason], body, headers
