@@ -10,9 +10,10 @@ owner is public.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import StrEnum
-from typing import Final, Protocol, runtime_checkable
+from typing import Any, Final, Protocol, runtime_checkable
 
 from heliograph.domain.ids import AccountId
 
@@ -70,3 +71,47 @@ class ContentLibrary(Protocol):
         """The account's items (and the public ones unless ``public`` is False), by number."""
 
     async def delete(self, number: int) -> bool: ...
+
+
+# The SQL stores' rows: both select and insert these columns in this order.
+LIBRARY_COLUMNS = "number, account_id, kind, data, file_name, content_type, created_at"
+
+
+def numbered(item: NewLibraryItem, number: int) -> LibraryItem:
+    """The stored item: the new one under the number it was given."""
+    return LibraryItem(
+        number=number,
+        account_id=item.account_id,
+        kind=item.kind,
+        data=item.data,
+        file_name=item.file_name,
+        content_type=item.content_type,
+        created_at=item.created_at,
+    )
+
+
+def library_row(item: LibraryItem) -> tuple[object, ...]:
+    """The values of ``LIBRARY_COLUMNS`` for an item."""
+    return (
+        item.number,
+        item.account_id,
+        item.kind.value,
+        item.data,
+        item.file_name,
+        item.content_type,
+        item.created_at,
+    )
+
+
+def library_item(row: Sequence[Any]) -> LibraryItem:
+    """The item of a ``LIBRARY_COLUMNS`` row."""
+    number, account_id, kind, data, file_name, content_type, created_at = row
+    return LibraryItem(
+        number=number,
+        account_id=AccountId(account_id) if account_id is not None else None,
+        kind=LibraryKind(kind),
+        data=bytes(data),
+        file_name=file_name,
+        content_type=content_type,
+        created_at=created_at,
+    )

@@ -15,7 +15,15 @@ from typing import Any, Protocol, TypeVar, runtime_checkable
 
 from heliograph.domain.ids import AccountId
 from heliograph.domain.rejections import Rejected, RejectReason
-from heliograph.store.library import LIBRARY_RANGES, LibraryItem, LibraryKind, NewLibraryItem
+from heliograph.store.library import (
+    LIBRARY_COLUMNS,
+    LIBRARY_RANGES,
+    LibraryItem,
+    NewLibraryItem,
+    library_item,
+    library_row,
+    numbered,
+)
 
 __all__ = ["NOT_SUPPORTED", "PostgresLibrary", "UnsupportedLibrary"]
 
@@ -23,7 +31,6 @@ T = TypeVar("T")
 Conn = Any  # asyncpg.Connection (store.postgres_engine), not imported: asyncpg loads lazily
 
 NOT_SUPPORTED = "this store keeps no content library"
-_COLUMNS = "number, account_id, kind, data, file_name, content_type, created_at"
 
 
 @runtime_checkable
@@ -32,19 +39,6 @@ class PgTransactions(Protocol):
 
     async def _pg_read(self, job: Callable[[Conn], Awaitable[T]]) -> T: ...
     async def _pg_write(self, job: Callable[[Conn], Awaitable[T]]) -> T: ...
-
-
-def _item(row: Any) -> LibraryItem:
-    number, account_id, kind, data, file_name, content_type, created_at = row
-    return LibraryItem(
-        number=number,
-        account_id=AccountId(account_id) if account_id is not None else None,
-        kind=LibraryKind(kind),
-        data=bytes(data),
-        file_name=file_name,
-        content_type=content_type,
-        created_at=created_at,
-    )
 
 
 async def _free_number(conn: Conn, first: int, last: int) -> int | None:
@@ -82,34 +76,22 @@ class PostgresLibrary:
             number = await _free_number(conn, first, last)
             if number is None:
                 return None
+            stored = numbered(item, number)
             await conn.execute(
-                f"INSERT INTO content_library ({_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7)",
-                number,
-                item.account_id,
-                item.kind.value,
-                item.data,
-                item.file_name,
-                item.content_type,
-                item.created_at,
+                f"INSERT INTO content_library ({LIBRARY_COLUMNS})"
+                " VALUES ($1, $2, $3, $4, $5, $6, $7)",
+                *library_row(stored),
             )
-            return LibraryItem(
-                number=number,
-                account_id=item.account_id,
-                kind=item.kind,
-                data=item.data,
-                file_name=item.file_name,
-                content_type=item.content_type,
-                created_at=item.created_at,
-            )
+            return stored
 
         return await self._store._pg_write(job)
 
     async def get(self, number: int) -> LibraryItem | None:
         async def job(conn: Conn) -> LibraryItem | None:
             row = await conn.fetchrow(
-                f"SELECT {_COLUMNS} FROM content_library WHERE number = $1", number
+                f"SELECT {LIBRARY_COLUMNS} FROM content_library WHERE number = $1", number
             )
-            return None if row is None else _item(row)
+            return None if row is None else library_item(row)
 
         return await self._store._pg_read(job)
 
@@ -118,10 +100,10 @@ class PostgresLibrary:
 
         async def job(conn: Conn) -> list[LibraryItem]:
             rows = await conn.fetch(
-                f"SELECT {_COLUMNS} FROM content_library WHERE {where} ORDER BY number",
+                f"SELECT {LIBRARY_COLUMNS} FROM content_library WHERE {where} ORDER BY number",
                 account_id,
             )
-            return [_item(r) for r in rows]
+            return [library_item(r) for r in rows]
 
         return await self._store._pg_read(job)
 

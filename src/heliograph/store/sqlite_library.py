@@ -9,35 +9,22 @@ use, else the lowest gap, so two uploads never get the same number.
 from __future__ import annotations
 
 import sqlite3
-from typing import Any
 
 from heliograph.domain.ids import AccountId
 from heliograph.store.library import (
+    LIBRARY_COLUMNS,
     LIBRARY_RANGES,
     ContentLibrary,
     LibraryItem,
-    LibraryKind,
     NewLibraryItem,
+    library_item,
+    library_row,
+    numbered,
 )
 from heliograph.store.postgres_library import PgTransactions, PostgresLibrary, UnsupportedLibrary
 from heliograph.store.sqlite import SqliteStore
 
 __all__ = ["SqliteLibrary", "content_library"]
-
-_COLUMNS = "number, account_id, kind, data, file_name, content_type, created_at"
-
-
-def _item(row: sqlite3.Row | tuple[Any, ...]) -> LibraryItem:
-    number, account_id, kind, data, file_name, content_type, created_at = row
-    return LibraryItem(
-        number=number,
-        account_id=AccountId(account_id) if account_id is not None else None,
-        kind=LibraryKind(kind),
-        data=bytes(data),
-        file_name=file_name,
-        content_type=content_type,
-        created_at=created_at,
-    )
 
 
 def _free_number(conn: sqlite3.Connection, first: int, last: int) -> int | None:
@@ -71,36 +58,21 @@ class SqliteLibrary:
             number = _free_number(conn, first, last)
             if number is None:
                 return None
+            stored = numbered(item, number)
             conn.execute(
-                f"INSERT INTO content_library ({_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?)",
-                (
-                    number,
-                    item.account_id,
-                    item.kind.value,
-                    item.data,
-                    item.file_name,
-                    item.content_type,
-                    item.created_at,
-                ),
+                f"INSERT INTO content_library ({LIBRARY_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                library_row(stored),
             )
-            return LibraryItem(
-                number=number,
-                account_id=item.account_id,
-                kind=item.kind,
-                data=item.data,
-                file_name=item.file_name,
-                content_type=item.content_type,
-                created_at=item.created_at,
-            )
+            return stored
 
         return await self._store._write(job)
 
     async def get(self, number: int) -> LibraryItem | None:
         def job(conn: sqlite3.Connection) -> LibraryItem | None:
             row = conn.execute(
-                f"SELECT {_COLUMNS} FROM content_library WHERE number = ?", (number,)
+                f"SELECT {LIBRARY_COLUMNS} FROM content_library WHERE number = ?", (number,)
             ).fetchone()
-            return None if row is None else _item(row)
+            return None if row is None else library_item(row)
 
         return await self._store._read(job)
 
@@ -109,10 +81,10 @@ class SqliteLibrary:
 
         def job(conn: sqlite3.Connection) -> list[LibraryItem]:
             rows = conn.execute(
-                f"SELECT {_COLUMNS} FROM content_library WHERE {where} ORDER BY number",
+                f"SELECT {LIBRARY_COLUMNS} FROM content_library WHERE {where} ORDER BY number",
                 (account_id,),
             )
-            return [_item(r) for r in rows]
+            return [library_item(r) for r in rows]
 
         return await self._store._read(job)
 
