@@ -17,10 +17,10 @@ import msgspec
 
 from heliograph.domain.ids import AccountId, MessageId
 from heliograph.domain.inbound import DeliveryMethod, MoPlan, MoRecord, MoRoute, MoRouteSpec
-from heliograph.domain.optout import Consent, ConsentAction, ConsentSource, KeywordAction, OptOut
+from heliograph.domain.optout import Consent, ConsentAction, KeywordAction, OptOut
 from heliograph.store.base import AccountModes, Bucket, Conflict, MessageStats, NotFound
 from heliograph.store.postgres_engine import Conn, Record
-from heliograph.store.rows import consent
+from heliograph.store.rows import OPTOUT_COLUMNS, consent, optout
 
 T = TypeVar("T")
 _encode_json = msgspec.json.Encoder().encode
@@ -181,25 +181,14 @@ class PostgresInbound:
     ) -> list[OptOut]:
         async def job(conn: Conn) -> list[OptOut]:
             rows = await conn.fetch(
-                "SELECT account_id, number, since, source, mo_id, keyword, reason FROM optouts"
+                f"SELECT {OPTOUT_COLUMNS} FROM optouts"
                 ' WHERE account_id = $1 AND number > $2 COLLATE "C"'
                 ' ORDER BY number COLLATE "C" LIMIT $3',
                 account_id,
                 after or "",
                 limit,
             )
-            return [
-                OptOut(
-                    account_id=r[0],
-                    number=r[1],
-                    since=r[2],
-                    source=ConsentSource(r[3]),
-                    mo_id=r[4],
-                    keyword=r[5],
-                    reason=r[6],
-                )
-                for r in rows
-            ]
+            return [optout(r) for r in rows]
 
         return await self._pg_read(job)
 

@@ -13,7 +13,7 @@ from typing import Any
 
 from heliograph.domain.ids import AccountId
 from heliograph.domain.messages import MessageState, MessageView, NewMessage, PartView
-from heliograph.domain.optout import Consent, ConsentAction, ConsentSource
+from heliograph.domain.optout import Consent, ConsentAction, ConsentSource, OptOut
 
 VIEW_COLUMNS = (
     "m.id, m.account_id, m.recipient, m.sender, m.text, m.encoding, m.state, m.reference,"
@@ -146,4 +146,21 @@ def consent(r: Sequence[Any], account_id: AccountId, number: str) -> Consent:
         mo_id=r[3],
         keyword=r[4],
         reason=r[5],
+    )
+
+
+# Reading an opt-out list: both stores select these columns in this order.
+OPTOUT_COLUMNS = "account_id, number, since, source, mo_id, keyword, reason"
+
+
+def optout(r: Sequence[Any]) -> OptOut:
+    """An opt-out from an ``OPTOUT_COLUMNS`` row."""
+    return OptOut(
+        account_id=r[0],
+        number=r[1],
+        since=r[2],
+        source=ConsentSource(r[3]),
+        mo_id=r[4],
+        keyword=r[5],
+        reason=r[6],
     )

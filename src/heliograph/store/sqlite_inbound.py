@@ -16,9 +16,9 @@ import msgspec
 
 from heliograph.domain.ids import AccountId, MessageId
 from heliograph.domain.inbound import DeliveryMethod, MoPlan, MoRecord, MoRoute, MoRouteSpec
-from heliograph.domain.optout import Consent, ConsentAction, ConsentSource, KeywordAction, OptOut
+from heliograph.domain.optout import Consent, ConsentAction, KeywordAction, OptOut
 from heliograph.store.base import AccountModes, Bucket, Conflict, MessageStats, NotFound
-from heliograph.store.rows import consent
+from heliograph.store.rows import OPTOUT_COLUMNS, consent, optout
 
 T = TypeVar("T")
 _encode_json = msgspec.json.Encoder().encode
@@ -183,22 +183,11 @@ class SqliteInbound:
     ) -> list[OptOut]:
         def job(conn: sqlite3.Connection) -> list[OptOut]:
             rows = conn.execute(
-                "SELECT account_id, number, since, source, mo_id, keyword, reason FROM optouts"
+                f"SELECT {OPTOUT_COLUMNS} FROM optouts"
                 " WHERE account_id = ? AND number > ? ORDER BY number LIMIT ?",
                 (account_id, after or "", limit),
             )
-            return [
-                OptOut(
-                    account_id=r[0],
-                    number=r[1],
-                    since=r[2],
-                    source=ConsentSource(r[3]),
-                    mo_id=r[4],
-                    keyword=r[5],
-                    reason=r[6],
-                )
-                for r in rows
-            ]
+            return [optout(r) for r in rows]
 
         return await self._read(job)
 
